@@ -1,0 +1,37 @@
+"""Exact calculators of the assistant: pure typed functions over cited rules and dated thresholds.
+
+No LLM and no retrieval: every figure comes from knowledge/data/thresholds.json or from article texts
+in the shipped sources, and every citation quote is verbatim (checked when the result is built).
+"""
+
+from .amounts import format_twd, parse_amount_twd
+from .articles import ArticleIndex, QuoteNotFoundError, quote
+from .guarantees import bid_bond_and_guarantees
+from .models import (
+    CalculatorError,
+    Citation,
+    GuaranteeResult,
+    TenderPeriodResult,
+    TierResult,
+)
+from .tender_period import earliest_deadline, tender_period
+from .thresholds import ThresholdTable
+from .tier import procurement_tier
+
+__all__ = [
+    "ArticleIndex",
+    "CalculatorError",
+    "Citation",
+    "GuaranteeResult",
+    "QuoteNotFoundError",
+    "TenderPeriodResult",
+    "ThresholdTable",
+    "TierResult",
+    "bid_bond_and_guarantees",
+    "earliest_deadline",
+    "format_twd",
+    "parse_amount_twd",
+    "procurement_tier",
+    "quote",
+    "tender_period",
+]

@@ -1,0 +1,158 @@
+"""Parse and format New Taiwan Dollar amounts exactly (integers, no floats).
+
+``parse_amount_twd("250萬") == 2_500_000``; accepted forms include 250萬元, 新臺幣2,500,000元, NT$2.5M,
+2,500,000, 二百五十萬, 壹佰伍拾萬元整, 1.5億, 3千萬, 1億5,000萬. Anything else raises ``ValueError`` with a
+zh-TW message. ``format_twd(2_500_000) == "新臺幣2,500,000元（250萬元）"``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "二": 2, "貳": 2, "兩": 2, "三": 3, "參": 3, "叁": 3,
+              "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陸": 6, "七": 7, "柒": 7, "八": 8, "捌": 8,
+              "九": 9, "玖": 9}
+_SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_BIG_UNITS = {"萬": 10_000, "億": 100_000_000}
+_LATIN_SUFFIX = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
+
+_PREFIX_RE = re.compile(r"^(?:新臺幣|新台幣|NT\$|NTD|TWD|NT)")
+_SUFFIX_RE = re.compile(r"(?:元整|圓整|元|圓|整|NTD|TWD)$")
+_ARABIC_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+_GROUPED_RE = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+
+
+def _err(text: str, why: str) -> ValueError:
+    return ValueError(f"無法解析金額「{text}」：{why}。請寫成例如 250萬元、新臺幣2,500,000元 或 1.5億")
+
+
+def parse_amount_twd(text: str) -> int:
+    """Exact integer NT$ amount from common zh-TW / English notations."""
+    if not isinstance(text, str):
+        raise ValueError(f"金額須為文字，收到 {type(text).__name__}")
+    original = text
+    s = unicodedata.normalize("NFKC", text).strip()
+    if re.search(r"\d\s+\d", s):
+        raise _err(original, "數字中間不可有空白")
+    s = re.sub(r"\s+", "", s)
+    if not s:
+        raise _err(original, "內容為空")
+    if s.startswith(("-", "−", "負")):
+        raise _err(original, "金額不得為負數")
+    s = _PREFIX_RE.sub("", s)
+    s = _SUFFIX_RE.sub("", s)
+    if not s:
+        raise _err(original, "沒有數字")
+    upper = s.upper()
+    m = re.fullmatch(r"(\d[\d,]*(?:\.\d+)?)(K|M|MN|B|BN)", upper)
+    if m:
+        mult = _LATIN_SUFFIX[m.group(2)[0]]
+        value = _decimal(m.group(1), original) * mult
+        return _to_int(value, original)
+    return _parse_mixed(s, original)
+
+
+def _decimal(token: str, original: str) -> Decimal:
+    if "," in token and not _GROUPED_RE.match(token):
+        raise _err(original, f"千分位逗號位置不正確（{token}）")
+    try:
+        return Decimal(token.replace(",", ""))
+    except InvalidOperation as exc:  # pragma: no cover - regex already guards the form
+        raise _err(original, f"數字格式錯誤（{token}）") from exc
+
+
+def _to_int(value: Decimal, original: str) -> int:
+    if value != value.to_integral_value():
+        raise _err(original, "金額須為整數元")
+    if value < 0:
+        raise _err(original, "金額不得為負數")
+    return int(value)
+
+
+def _parse_mixed(s: str, original: str) -> int:
+    """Chinese numerals, Arabic digits or a mix (1億5,000萬, 3千萬, 二百五十萬)."""
+    total = Decimal(0)
+    section = Decimal(0)
+    number: Decimal | None = None
+    number_is_cn_digit = False
+    number_digits = 0
+    last_unit: int | None = None
+    after_zero = False
+    i = 0
+    while i < len(s):
+        ch = s[i]
+        m = _ARABIC_RE.match(s, i)
+        if m:
+            if number is not None:
+                raise _err(original, "數字之間缺少單位")
+            number = _decimal(m.group(0), original)
+            number_is_cn_digit = False
+            number_digits = len(m.group(0).replace(",", "").split(".")[0])
+            i = m.end()
+            continue
+        if ch in _CN_DIGITS:
+            if number is not None and not (number == 0 and number_is_cn_digit):
+                raise _err(original, "數字之間缺少單位")
+            after_zero = after_zero or (ch in "零〇○")
+            number = Decimal(_CN_DIGITS[ch])
+            number_is_cn_digit = True
+            number_digits = 1
+        elif ch in _SMALL_UNITS:
+            unit = _SMALL_UNITS[ch]
+            if number is None and unit != 10:
+                raise _err(original, f"「{ch}」前缺少數字")
+            section += (number if number is not None else Decimal(1)) * unit
+            number, last_unit, after_zero = None, unit, False
+        elif ch in _BIG_UNITS:
+            unit = _BIG_UNITS[ch]
+            part = section + (number or 0)
+            if part == 0:
+                raise _err(original, f"「{ch}」前缺少數字")
+            if unit == 100_000_000:
+                total = (total + part) * unit
+            else:
+                total += part * unit
+            section, number, last_unit, after_zero = Decimal(0), None, unit, False
+        else:
+            raise _err(original, f"含有無法辨識的字元「{ch}」")
+        i += 1
+    if number is not None:
+        places = len(str(last_unit)) - 1 if last_unit is not None else 0
+        if last_unit is not None and last_unit >= 100 and not after_zero and number != 0 \
+                and number_digits < places:
+            # 「一萬五」「二百五」「250萬5」 are colloquial for 15,000 / 250 / 2,550,000 but literally ambiguous
+            raise _err(original, "末位數字未標單位，寫法不明確")
+        section += number
+    if total == 0 and section == 0 and number is None and last_unit is None:
+        raise _err(original, "沒有數字")
+    return _to_int(total + section, original)
+
+
+def format_twd(n: int) -> str:
+    """新臺幣2,500,000元（250萬元）; amounts under 1萬 have no parenthesised form."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise ValueError(f"金額須為整數，收到 {n!r}")
+    if n < 0:
+        raise ValueError(f"金額不得為負數：{n}")
+    head = f"新臺幣{n:,}元"
+    if n < 10_000:
+        return head
+    return f"{head}（{short_twd(n)}）"
+
+
+def short_twd(n: int) -> str:
+    """2_500_000 -> 250萬元; 123_456_789 -> 1億2,345萬6,789元; 9_999 -> 9,999元."""
+    if n < 0:
+        raise ValueError(f"金額不得為負數：{n}")
+    yi, rest = divmod(n, 100_000_000)
+    wan, one = divmod(rest, 10_000)
+    parts = []
+    if yi:
+        parts.append(f"{yi:,}億")
+    if wan:
+        parts.append(f"{wan:,}萬")
+    if one or not parts:
+        parts.append(f"{one:,}")
+    return "".join(parts) + "元"
