@@ -8,6 +8,7 @@ from .amounts import format_twd, parse_amount_twd
 from .articles import ArticleIndex, QuoteNotFoundError, quote
 from .guarantees import bid_bond_and_guarantees
 from .models import (
+    AmountResult,
     CalculatorError,
     Citation,
     GuaranteeResult,
@@ -16,9 +17,10 @@ from .models import (
 )
 from .tender_period import earliest_deadline, tender_period
 from .thresholds import ThresholdTable
-from .tier import procurement_tier
+from .tier import procurement_amount, procurement_tier
 
 __all__ = [
+    "AmountResult",
     "ArticleIndex",
     "CalculatorError",
     "Citation",
@@ -31,6 +33,7 @@ __all__ = [
     "earliest_deadline",
     "format_twd",
     "parse_amount_twd",
+    "procurement_amount",
     "procurement_tier",
     "quote",
     "tender_period",

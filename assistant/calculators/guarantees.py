@@ -28,6 +28,7 @@ from .models import (
     GuaranteeDetails,
     GuaranteeItem,
     GuaranteeResult,
+    ReductionCap,
     Requirement,
 )
 from .thresholds import ThresholdTable
@@ -117,21 +118,28 @@ def bid_bond_and_guarantees(
         cap_rule=(f"一定金額以不逾{basis_label}之5%為原則（{short_twd(five)}），一定比率以不逾標價之5%為原則；"
                   f"但均不得逾新臺幣5,000萬元（辦法第9條第2項）"),
         absolute_cap=BID_BOND_ABSOLUTE_CAP,
-        possible_reductions=["電子投標廠商得減收押標金，以不逾押標金金額之10%為限（辦法第9條之1）",
-                             "優良廠商得減收，以不逾原定應繳總額之50%為限（辦法第33條之5）",
-                             "非條約協定採購之全球化廠商得減收，以不逾原定應繳總額之30%為限（辦法第33條之6）"]))
+        possible_reductions=[
+            _reduction("電子投標廠商減收押標金", "押標金保證金暨其他擔保作業辦法第9條之1", 10, cap),
+            _reduction("優良廠商減收", "押標金保證金暨其他擔保作業辦法第33條之5", 50, cap),
+            _reduction("全球化廠商減收（非條約協定採購）", "押標金保證金暨其他擔保作業辦法第33條之6", 30, cap)]))
     cites.append(q(RULES, "9-1", "其減收額度以不逾押標金金額之百分之十為限。"))
+    cites.append(q(RULES, "33-5", "其額度以不逾原定應繳總額之百分之五十為限"))
+    cites.append(q(RULES, "33-6", "其額度以不逾各原定應繳總額之百分之三十為限"))
 
     # 履約保證金 (辦法第15條)
     req, req_rule = requirement(False)
     ten = percent_floor(basis, 10)
     cites.append(q(RULES, "15", "前項一定金額，以不逾預算金額或預估採購總額之百分之十為原則；一定比率，以不逾契約金額之百分之十為原則。"))
-    perf_reductions = ["優良廠商得減收，以不逾原定應繳總額之50%為限（辦法第33條之5）",
-                       "非條約協定採購之全球化廠商得減收，以不逾原定應繳總額之30%為限（辦法第33條之6）"]
+    perf_reductions = [_reduction("優良廠商減收", "押標金保證金暨其他擔保作業辦法第33條之5", 50, ten),
+                       _reduction("全球化廠商減收（非條約協定採購）", "押標金保證金暨其他擔保作業辦法第33條之6", 30, ten)]
     if below:
-        perf_reductions.append("未達公告金額之採購，得以其他合格廠商之履約及賠償連帶保證代之（辦法第33條）")
+        perf_reductions.append(_reduction("以其他合格廠商之履約及賠償連帶保證代之（全額）",
+                                          "押標金保證金暨其他擔保作業辦法第33條", 100, ten))
+        cites.append(q(RULES, "33", "得以符合招標文件所定投標廠商資格條件之其他廠商之履約及賠償連帶保證代之。"))
     else:
-        perf_reductions.append("得以其他合格廠商之履約及賠償連帶保證減收，以不逾50%為限（辦法第33條之1）")
+        perf_reductions.append(_reduction("提出其他合格廠商之履約及賠償連帶保證而減收",
+                                          "押標金保證金暨其他擔保作業辦法第33條之1", 50, ten))
+        cites.append(q(RULES, "33-1", "其額度以不逾履約保證金或保固保證金額度之百分之五十為限。"))
     items.append(GuaranteeItem(
         kind="履約保證金", requirement=req, requirement_rule=req_rule,
         cap_fixed_amount=ten, cap_rate_percent=10,
@@ -207,6 +215,11 @@ def bid_bond_and_guarantees(
     details = GuaranteeDetails(category=cat, on=day, basis_amount=basis, basis_label=basis_label,
                                tier=tier, tier_zh=tier_res.details.tier_zh, rounding=ROUNDING_ZH, items=items)
     return GuaranteeResult(answer_zh=answer, citations=_dedupe(cites), notes=notes, details=details)
+
+
+def _reduction(name: str, article: str, percent: int, cap: int | None) -> ReductionCap:
+    return ReductionCap(name=name, article=article, percent=percent,
+                        max_amount=None if cap is None else percent_floor(cap, percent))
 
 
 def _dedupe(cites: list[Citation]) -> list[Citation]:

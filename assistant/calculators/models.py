@@ -28,6 +28,16 @@ TIER_LABEL_ZH: dict[TierCode, str] = {
 }
 
 
+# Short names as used in questions and in evals/datasets/numeric_dev.jsonl ("expected.tier").
+TIER_NAME_ZH: dict[TierCode, str] = {
+    "small": "小額採購",
+    "below_announcement": "未達公告金額",
+    "announcement": "公告金額以上未達查核金額",
+    "audit": "查核金額以上未達巨額",
+    "large": "巨額",
+}
+
+
 class CalculatorError(ValueError):
     """Bad calculator input. The message is zh-TW and safe to show to the user."""
 
@@ -69,6 +79,7 @@ class TierDetails(BaseModel):
     category: Category
     on: date
     tier: TierCode
+    tier_name: str
     tier_zh: str
     below_announcement: bool
     thresholds: list[ThresholdUsed]
@@ -76,6 +87,16 @@ class TierDetails(BaseModel):
 
 class TierResult(CalculatorResult):
     details: TierDetails
+
+
+class AmountDetails(BaseModel):
+    components: list[tuple[str, int]]
+    amount: int
+    amount_display: str
+
+
+class AmountResult(CalculatorResult):
+    details: AmountDetails
 
 
 # --- tender period ----------------------------------------------------------------------------
@@ -115,6 +136,15 @@ GuaranteeKind = Literal["押標金", "履約保證金", "保固保證金", "預�
 Requirement = Literal["應收取", "得免收取", "以免收取為原則", "不適用", "視招標文件規定"]
 
 
+class ReductionCap(BaseModel):
+    """A reduction the agency may allow (減收), with its largest amount given the computed cap."""
+
+    name: str
+    article: str
+    percent: int
+    max_amount: int | None = None
+
+
 class GuaranteeItem(BaseModel):
     kind: GuaranteeKind
     requirement: Requirement
@@ -125,7 +155,7 @@ class GuaranteeItem(BaseModel):
     absolute_cap: int | None = None
     amount: int | None = None
     amount_rule: str | None = None
-    possible_reductions: list[str] = []
+    possible_reductions: list[ReductionCap] = []
 
 
 class GuaranteeDetails(BaseModel):

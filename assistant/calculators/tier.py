@@ -16,7 +16,18 @@ from datetime import date
 from ._common import check_amount, check_category, check_date
 from .amounts import format_twd, short_twd
 from .articles import ArticleIndex
-from .models import TIER_LABEL_ZH, Category, Citation, TierCode, TierDetails, TierResult
+from .models import (
+    TIER_LABEL_ZH,
+    TIER_NAME_ZH,
+    AmountDetails,
+    AmountResult,
+    CalculatorError,
+    Category,
+    Citation,
+    TierCode,
+    TierDetails,
+    TierResult,
+)
 from .thresholds import ThresholdEntry, ThresholdTable
 
 ACT = "政府採購法"
@@ -84,7 +95,38 @@ def procurement_tier(amount: int | str, category: Category, on: date, *,
         notes.append("依政府採購法第47條第3項，小額採購金額在地方由直轄市政府定之（不得逾公告金額十分之一），"
                      "地方未定者比照中央；本計算採中央規定，臺中市如另有規定應以其為準。")
     details = TierDetails(amount=value, amount_display=format_twd(value), category=cat, on=day, tier=tier,
+                          tier_name=TIER_NAME_ZH[tier],
                           tier_zh=tier_zh, below_announcement=tier in ("small", "below_announcement"),
                           thresholds=[e.used() for e in ents.values()])
     return TierResult(answer_zh=answer, citations=tier_citations(tier, cat, articles), notes=notes,
                       details=details)
+
+
+def procurement_amount(budget: int | str, *, optional_or_expansion: int | str = 0,
+                       monthly_rent_indefinite_term: int | str | None = None,
+                       articles: ArticleIndex | None = None) -> AmountResult:
+    """採購金額 per 政府採購法施行細則第6條: ``budget`` plus 選購或後續擴充 (第3款); a lease of
+    indefinite term counts 48 months of rent (第6款) and replaces ``budget`` (pass budget=0)."""
+    articles = articles or ArticleIndex.load()
+    q = articles.quote
+    base = check_amount(budget, "預算金額")
+    extra = check_amount(optional_or_expansion, "選購或後續擴充金額")
+    components: list[tuple[str, int]] = []
+    cites = [q(RULES, "6", "依採購金額於招標前認定之")]
+    if monthly_rent_indefinite_term is not None:
+        rent = check_amount(monthly_rent_indefinite_term, "每月租金", allow_zero=False)
+        if base:
+            raise CalculatorError("租期不確定者以每月租金之48倍認定採購金額，請勿同時提供預算金額")
+        components.append(("每月租金×48（租期不確定）", rent * 48))
+        cites.append(q(RULES, "6", "六、租期不確定者，以每月租金之四十八倍認定之。"))
+    else:
+        components.append(("預算金額", base))
+    if extra:
+        components.append(("預估選購或後續擴充金額", extra))
+        cites.append(q(RULES, "6", "三、招標文件含有選購或後續擴充項目者，應將預估選購或擴充項目所需金額計入。"))
+    total = sum(v for _, v in components)
+    parts = "＋".join(f"{name}{short_twd(v)}" for name, v in components)
+    answer = f"採購金額為{format_twd(total)}（{parts}）"
+    return AmountResult(answer_zh=answer, citations=cites,
+                        details=AmountDetails(components=components, amount=total,
+                                              amount_display=format_twd(total)))
