@@ -1,0 +1,96 @@
+"""PDF loader (pypdf): text per page, running headers/footers and page numbers removed."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from pathlib import Path
+
+from ingest.models import IngestError, LoadedDocument
+from ingest.zh import to_halfwidth
+
+_PAGE_NO_RE = re.compile(
+    r"^[-–—\s]*(?:第\s*\d+\s*頁\s*(?:[,，/／、]?\s*共\s*\d+\s*頁)?|共\s*\d+\s*頁\s*[,，]?\s*第\s*\d+\s*頁"
+    r"|\d+\s*/\s*\d+|\d+|page\s*\d+(?:\s*of\s*\d+)?|-\s*\d+\s*-)[-–—\s]*$",
+    re.I,
+)
+_EDGE = 2  # lines at the top and at the bottom of a page considered for headers/footers
+
+
+def _page_texts(path: Path, data: bytes) -> tuple[list[str], str | None]:
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
+        raise IngestError(path, f"無法讀取：PDF 檔案損毀或格式不正確（{type(e).__name__}）") from e
+    except Exception as e:  # pypdf raises assorted errors on garbage input
+        raise IngestError(path, f"無法讀取：PDF 檔案損毀或格式不正確（{type(e).__name__}）") from e
+    if reader.is_encrypted:
+        try:
+            ok = bool(reader.decrypt(""))
+        except (DependencyError, NotImplementedError, FileNotDecryptedError, PdfReadError):
+            ok = False
+        if not ok:
+            raise IngestError(path, "無法讀取：PDF 已加密，請提供未加密（可開啟、可複製文字）的檔案")
+    try:
+        pages = list(reader.pages)
+    except Exception as e:
+        raise IngestError(path, f"無法讀取：PDF 檔案損毀或格式不正確（{type(e).__name__}）") from e
+    if not pages:
+        raise IngestError(path, "無法讀取：PDF 沒有任何頁面")
+    texts = []
+    for page in pages:
+        try:
+            texts.append(page.extract_text() or "")
+        except Exception:  # one broken page should not lose the others
+            texts.append("")
+    title = None
+    try:
+        if reader.metadata is not None and reader.metadata.title:
+            title = str(reader.metadata.title).strip() or None
+    except Exception:
+        title = None
+    return texts, title
+
+
+def _norm_edge(line: str) -> str:
+    return re.sub(r"\d+", "#", to_halfwidth(line).strip())
+
+
+def strip_headers_footers(pages: list[list[str]]) -> list[list[str]]:
+    """Remove page-number lines at page edges and lines repeating at the edges of most pages."""
+    n = len(pages)
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        edge = {_norm_edge(ln) for ln in lines[:_EDGE] + lines[-_EDGE:] if ln.strip()}
+        counts.update(edge)
+    repeated = {k for k, c in counts.items() if n >= 3 and c >= max(3, 0.6 * n)} if n >= 3 else set()
+    if n == 2:
+        repeated = {k for k, c in counts.items() if c == 2 and len(k) <= 40}
+    out = []
+    for lines in pages:
+        keep = []
+        last = len(lines) - 1
+        for i, ln in enumerate(lines):
+            at_edge = i < _EDGE or i > last - _EDGE
+            s = ln.strip()
+            if at_edge and s and (_norm_edge(s) in repeated or (n >= 2 and _PAGE_NO_RE.match(to_halfwidth(s)))):
+                continue
+            keep.append(ln)
+        out.append(keep)
+    return out
+
+
+def load_pdf(path: Path, data: bytes) -> LoadedDocument:
+    texts, title = _page_texts(path, data)
+    pages = [t.replace("\r\n", "\n").replace("\r", "\n").split("\n") for t in texts]
+    pages = strip_headers_footers(pages)
+    text = "\n".join("\n".join(lines).strip("\n") for lines in pages if any(ln.strip() for ln in lines))
+    visible = re.sub(r"\s+", "", text)
+    if len(visible) < 20 or len(visible) < 5 * len(pages):
+        raise IngestError(path, "無法讀取：PDF 沒有可擷取的文字，可能是掃描影像，需要先 OCR")
+    return LoadedDocument(path=str(path), fmt="pdf", text=text, title=title,
+                          meta={"pages": len(pages)})
