@@ -1,0 +1,139 @@
+"""Engines for the records store: the writable engine, and a read-only engine for queries.
+
+Read-only guarantee per backend:
+- SQLite file: a separate engine opening the file with ``mode=ro`` and ``PRAGMA query_only=ON``.
+- SQLite in-memory: the same connection with ``PRAGMA query_only=ON`` for the duration of the read.
+- PostgreSQL: a separate engine whose sessions are ``SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY``.
+- MySQL/MariaDB: ``SET SESSION TRANSACTION READ ONLY``.
+Additionally every read session refuses ORM flushes and is rolled back, never committed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session
+
+from .models import Base
+
+
+class ReadOnlyViolation(RuntimeError):
+    """Raised when code tries to write through a read-only session."""
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Engine for any SQLAlchemy URL; SQLite files get their parent folder created and foreign keys on."""
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        db = engine.url.database
+        if db and db != ":memory:" and not db.startswith("file:"):
+            Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+        @event.listens_for(engine, "connect")
+        def _fk_on(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+    return engine
+
+
+def init_db(url: str) -> Engine:
+    """Create the engine and all ``rec_*`` tables (idempotent)."""
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def _sqlite_file(engine: Engine) -> str | None:
+    db = engine.url.database
+    if engine.dialect.name != "sqlite" or not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    return str(Path(db).expanduser().resolve())
+
+
+def _refuse_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlyViolation("唯讀查詢不可寫入資料")
+
+
+class ReadOnlyAccess:
+    """Hands out read-only sessions for an engine (see module docstring for the guarantee)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._ro_engine: Engine | None = None
+        self._shared = False
+        path = _sqlite_file(engine)
+        if path is not None:
+            self._path: str | None = path
+        else:
+            self._path = None
+            if engine.dialect.name == "sqlite":  # in-memory / URI form: toggle query_only on the shared connection
+                self._shared = True
+
+    def _build(self) -> Engine:
+        if self._ro_engine is not None:
+            return self._ro_engine
+        dialect = self._engine.dialect.name
+        if self._path is not None:
+            path = self._path
+            if not Path(path).exists():
+                raise FileNotFoundError(f"紀錄資料庫不存在：{path}（請先執行初始化或匯入）")
+            uri = f"file:{quote(path)}?mode=ro"
+
+            def connect() -> sqlite3.Connection:
+                conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                conn.execute("PRAGMA query_only=ON")
+                return conn
+
+            ro = create_engine("sqlite://", creator=connect)
+        else:
+            ro = create_engine(self._engine.url)
+            stmt = {"postgresql": "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+                    "mysql": "SET SESSION TRANSACTION READ ONLY",
+                    "mariadb": "SET SESSION TRANSACTION READ ONLY"}.get(dialect)
+            if stmt:
+                @event.listens_for(ro, "connect")
+                def _ro(dbapi_conn: Any, _record: Any) -> None:
+                    cur = dbapi_conn.cursor()
+                    cur.execute(stmt)
+                    cur.close()
+                    if dialect == "postgresql":
+                        dbapi_conn.commit()
+
+        self._ro_engine = ro
+        return ro
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        if self._shared:
+            with self._engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA query_only=ON")
+                try:
+                    with Session(bind=conn, autoflush=False) as s:
+                        event.listen(s, "before_flush", _refuse_flush)
+                        try:
+                            yield s
+                        finally:
+                            s.rollback()
+                finally:
+                    conn.rollback()
+                    conn.exec_driver_sql("PRAGMA query_only=OFF")
+            return
+        with Session(self._build(), autoflush=False) as s:
+            event.listen(s, "before_flush", _refuse_flush)
+            try:
+                yield s
+            finally:
+                s.rollback()
+
+    def dispose(self) -> None:
+        if self._ro_engine is not None:
+            self._ro_engine.dispose()
