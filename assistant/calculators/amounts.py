@@ -20,7 +20,7 @@ _LATIN_SUFFIX = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
 
 _PREFIX_RE = re.compile(r"^(?:新臺幣|新台幣|NT\$|NTD|TWD|NT)")
 _SUFFIX_RE = re.compile(r"(?:元整|圓整|元|圓|整|NTD|TWD)$")
-_ARABIC_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+_ARABIC_RE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _GROUPED_RE = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 
 

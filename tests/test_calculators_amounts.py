@@ -1,0 +1,51 @@
+"""Amount parsing/formatting: exact integers, zh-TW errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.calculators import format_twd, parse_amount_twd
+from assistant.calculators.amounts import short_twd
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("250萬", 2_500_000), ("250萬元", 2_500_000), ("新臺幣2,500,000元", 2_500_000), ("新台幣 150 萬元", 1_500_000),
+    ("NT$2.5M", 2_500_000), ("NT$ 2,500,000", 2_500_000), ("2,500,000", 2_500_000), ("二百五十萬", 2_500_000),
+    ("兩百五十萬元", 2_500_000), ("壹佰伍拾萬元整", 1_500_000), ("1.5億", 150_000_000), ("3千萬", 30_000_000),
+    ("1億5,000萬", 150_000_000), ("一億五千萬", 150_000_000), ("十五萬", 150_000), ("一千零五十", 1_050),
+    ("１５０萬", 1_500_000), ("250萬5000", 2_505_000), ("150,000元", 150_000), ("0", 0), ("20K", 20_000),
+    ("1千5百萬", 15_000_000), ("一萬零五百", 10_500),
+])
+def test_parse(text: str, expected: int) -> None:
+    assert parse_amount_twd(text) == expected
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("-5", "負數"), ("負100萬", "負數"), ("一萬五", "不明確"), ("二百五", "不明確"), ("250萬5", "不明確"),
+    ("abc", "無法辨識"), ("2,50", "千分位"), ("1.23456萬", "整數"), ("1.5", "整數"), ("", "空"), ("萬", "缺少數字"),
+    ("2 5", "空白"), ("NT$", "沒有數字"),
+])
+def test_parse_errors(text: str, fragment: str) -> None:
+    with pytest.raises(ValueError) as exc:
+        parse_amount_twd(text)
+    assert fragment in str(exc.value) and "無法解析金額" in str(exc.value)
+
+
+@pytest.mark.parametrize("n,expected", [
+    (2_500_000, "新臺幣2,500,000元（250萬元）"), (50_000_000, "新臺幣50,000,000元（5,000萬元）"),
+    (200_000_000, "新臺幣200,000,000元（2億元）"), (123_456_789, "新臺幣123,456,789元（1億2,345萬6,789元）"),
+    (9_999, "新臺幣9,999元"), (0, "新臺幣0元"), (10_000, "新臺幣10,000元（1萬元）"),
+])
+def test_format(n: int, expected: str) -> None:
+    assert format_twd(n) == expected
+
+
+def test_format_round_trip() -> None:
+    for n in (1, 150_000, 1_500_000, 10_000_000, 123_456_789, 2_000_000_000):
+        assert parse_amount_twd(short_twd(n)) == n
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True])
+def test_format_rejects(bad: object) -> None:
+    with pytest.raises(ValueError):
+        format_twd(bad)  # type: ignore[arg-type]
