@@ -52,7 +52,7 @@ _PART_RE = re.compile(
 _ARTICLE_RE = re.compile(
     rf"^第\s*(?P<n>{_NUM})\s*(?:-\s*(?P<m2>[0-9]+)\s*)?條(?:\s*之\s*(?P<m>{_NUM}))?(?=$|\s|\(|:)\s*:?\s*(?P<rest>.*)$"
 )
-_POINT_RE = re.compile(rf"^(?P<n>[{_CN}](?:\s?[{_CN}]){{0,4}})\s*、\s*(?P<rest>.*)$")
+_POINT_RE = re.compile(rf"^(?P<n>[{_CN}](?:\s?[{_CN}]){{0,4}})(?:\s*之\s*(?P<m>[{_CN}]{{1,3}}))?\s*、\s*(?P<rest>.*)$")
 _ORD_RE = re.compile(rf"^(?P<n>[{_ORD_CHARS}]+)\s*、\s*(?P<rest>.*)$")
 _SUBITEM_RE = re.compile(rf"^\(\s*(?P<n>[{_CN}]+)\s*\)\s*(?P<rest>.*)$")
 _DOTTED_RE = re.compile(r"^(?P<n>[0-9]{1,2}(?:\.[0-9]{1,2}){1,4})\.?(?:\s+(?P<rest>\S.*)|\s*)$")
@@ -61,6 +61,15 @@ _LIST_RE = re.compile(r"^(?:[-*•·˙・●○■□◆◇▪►※]|[0-9]+\s*[
 
 _FINAL_PUNCT = "。；：！？;:!?」』"
 _SENTENCE_END = "。；;"
+
+
+def display_label(no: str, unit: Unit | str) -> str:
+    """Display form of a citation number: 第22條之1, 第5點, 第52點之1; sections keep their path."""
+    unit = Unit(unit)
+    if unit == Unit.point and "-" in no:
+        base, _, sub = no.partition("-")
+        return f"第{base}點之{sub}"
+    return article_label(no, unit.value)
 
 
 def _num(s: str) -> int:
@@ -125,9 +134,11 @@ def classify_line(line: str) -> Marker | None:
     if m:
         try:
             n = _num(m["n"])
+            sub = _num(m["m"]) if m["m"] else 0
         except ValueError:
             return None
-        return Marker("point", n=n, token=m["n"].replace(" ", ""), rest=_tail(line, m["rest"]))
+        token = m["n"].replace(" ", "") + (f"之{m['m']}" if m["m"] else "")
+        return Marker("point", n=n, m=sub, token=token, rest=_tail(line, m["rest"]))
     m = _SUBITEM_RE.match(s)
     if m:
         try:
@@ -273,6 +284,7 @@ class _Cand:
     indent: int
     after_colon: bool
     group: int
+    m: int = 0  # 之M of a point such as 五十二之一
 
 
 def _accept_enumeration(cands: list[_Cand], *, allow_gaps: bool) -> tuple[set[int], bool]:
@@ -287,6 +299,7 @@ def _accept_enumeration(cands: list[_Cand], *, allow_gaps: bool) -> tuple[set[in
     last: int | None = None
     global_last: int | None = None
     in_list, list_last = False, 0
+    last_m = 0
     point_indent: int | None = None
     group = None
     restarted = False
@@ -321,10 +334,16 @@ def _accept_enumeration(cands: list[_Cand], *, allow_gaps: bool) -> tuple[set[in
                 if point_indent is None:
                     point_indent = c.indent
             continue
+        if c.m:
+            if c.n == last and c.m == last_m + 1:  # 五十二之一 after 五十二
+                accepted.add(c.idx)
+                last_m = c.m
+            continue
         if c.after_colon and c.n == 1:
             in_list, list_last = True, 1
             continue
         if c.n == last + 1 or (allow_gaps and c.n > last):
+            last_m = 0
             accepted.add(c.idx)
             last = c.n
     return accepted, restarted
@@ -376,7 +395,7 @@ def parse_text(text: str, *, unit: Unit | None = None, partial: bool = False,
 
     groups = _group_ids(markers)
     cands = [
-        _Cand(i, mk.n, lines[i].indent, _prev_ends_colon(lines, i), groups[i])
+        _Cand(i, mk.n, lines[i].indent, _prev_ends_colon(lines, i), groups[i], mk.m)
         for i, mk in enumerate(markers) if mk is not None and mk.kind == "point"
     ]
     accepted, restarted = _accept_enumeration(cands, allow_gaps=partial)
@@ -468,7 +487,7 @@ def _heading_display(line: str, mk: Marker) -> str:
     return line.strip()
 
 
-def _split_preamble(lines: list[str]) -> tuple[str | None, date | None, str]:
+def _split_preamble(lines: list[str], known_title: str | None = None) -> tuple[str | None, date | None, str]:
     """Text before the first article/point/heading -> (title, amended date, remaining body text).
 
     The title is a "法規名稱: …" line or a short first line; date lines (民國107年10月17日, 修正日期 …)
@@ -492,7 +511,7 @@ def _split_preamble(lines: list[str]) -> tuple[str | None, date | None, str]:
             continue
         if re.match(r"^(?:法規內容|條文內容|內容)\s*[:：]?\s*$", s):
             continue
-        if k == 0 and title is None and len(s) <= 40 and not any(ch in s for ch in "。；;"):
+        if k == 0 and title is None and known_title is None and len(s) <= 40 and not any(ch in s for ch in "。；;"):
             title = s
             continue
         body.append(s)
@@ -521,7 +540,7 @@ def _parse_articles(lines: list[_Line], markers: list[Marker | None], chosen: se
         if i in chosen and mk is not None:
             close()
             no = f"{mk.n}-{mk.m}" if mk.m else str(mk.n)
-            label = article_label(no) + (f"（{mk.title}）" if mk.title else "")
+            label = display_label(no, Unit.article) + (f"（{mk.title}）" if mk.title else "")
             cur = {"no": no, "label": label, "chapter": stack.path(), "lines": [mk.rest] if mk.rest else []}
         elif mk is not None and mk.kind == "part":
             close()
@@ -534,8 +553,9 @@ def _parse_articles(lines: list[_Line], markers: list[Marker | None], chosen: se
                 continue
             preamble.append(ln.text)
     close()
-    title, amended, pre = _split_preamble(preamble)
-    title = _md_title(lines, markers) or title
+    md_title = _md_title(lines, markers)
+    title, amended, pre = _split_preamble(preamble, md_title)
+    title = md_title or title
     sections = _dedupe(sections)
     if pre:
         sections.insert(0, Section(no="前言", label="前言", text=pre))
@@ -560,8 +580,8 @@ def _parse_points(lines: list[_Line], markers: list[Marker | None], accepted: se
         mk = markers[i]
         if i in accepted and mk is not None:
             close()
-            no = str(mk.n)
-            cur = {"no": no, "label": article_label(no, "point"), "chapter": stack.path(),
+            no = f"{mk.n}-{mk.m}" if mk.m else str(mk.n)
+            cur = {"no": no, "label": display_label(no, Unit.point), "chapter": stack.path(),
                    "lines": [mk.rest] if mk.rest else []}
         elif mk is not None and mk.kind in ("part", "ord") and len(ln.text) <= 40:
             close()
@@ -575,8 +595,9 @@ def _parse_points(lines: list[_Line], markers: list[Marker | None], accepted: se
                 continue
             preamble.append(ln.text)
     close()
-    title, amended, pre = _split_preamble(preamble)
-    title = _md_title(lines, markers) or title
+    md_title = _md_title(lines, markers)
+    title, amended, pre = _split_preamble(preamble, md_title)
+    title = md_title or title
     sections = _dedupe(sections)
     if pre:
         sections.insert(0, Section(no="前言", label="前言", text=pre))
@@ -679,7 +700,7 @@ def _parse_sections(lines: list[_Line], markers: list[Marker | None], accepted_p
         else:
             pre.append(ln.text)
     close()
-    title, amended, pre_text = _split_preamble(pre)
+    title, amended, pre_text = _split_preamble(pre, md_title)
     title = md_title or title
     sections = _dedupe(sections)
     if pre_text:
@@ -955,6 +976,12 @@ def parse_article_ref(text: str, known_titles: Iterable[str] = ()) -> list[Artic
             # include the leading 第 / § in the span
             while start > m.start() and s[start - 1] in "第§ \t":
                 start -= 1
+        prev_law = refs[-1].law if refs else None
+        if prev_law:
+            if law is None and re.fullmatch(r"[、，,及與或和至到暨以\s]*", s[refs[-1].span[1]:start]):
+                law = prev_law  # 檔案法第十七條、第十八條 -> both in 檔案法
+            elif law is not None and law.startswith("同法"):
+                law = re.sub(r"施行細則$", "", prev_law) + law[2:]  # 消防法…同法施行細則 -> 消防法施行細則
         refs.append(ArticleRef(law=law, no=no, paragraph=para, item=item, span=(start, m.end()), unit=unit,
                                subitem=subitem))
     return refs

@@ -14,8 +14,8 @@ from typing import Any
 
 from ingest.loaders._common import doc_id_for, infer_domain
 from ingest.models import Domain, IngestError, LoadedDocument, Section, Unit
-from ingest.structure import chapter_paths, is_deleted_text, normalize_text
-from ingest.zh import article_label, parse_date, to_halfwidth
+from ingest.structure import chapter_paths, display_label, is_deleted_text, normalize_text
+from ingest.zh import parse_date, to_halfwidth
 
 Meta = dict[str, str | int | float | bool | None]
 
@@ -92,7 +92,7 @@ def _law(path: Path, d: dict[str, Any]) -> LoadedDocument:
             raise IngestError(path, f"第 {k + 1} 筆條文缺少 no 或 text 欄位")
         no = normalize_no(a["no"])
         text = normalize_text(str(a["text"]))
-        label = article_label(no, unit.value) if unit != Unit.section else str(a.get("label") or no)
+        label = display_label(no, unit) if unit != Unit.section else str(a.get("label") or no)
         sections.append(Section(no=no, label=label, chapter=chapter, text=text, deleted=is_deleted_text(text)))
         extra_keys += sum(1 for key in a if key not in ("no", "label", "chapter", "text"))
     meta: Meta = {
@@ -105,6 +105,10 @@ def _law(path: Path, d: dict[str, Any]) -> LoadedDocument:
     }
     if d.get("version"):
         meta["version_label"] = _scalar(d.get("version"))
+    if isinstance(d.get("preamble"), list) and d["preamble"]:
+        meta["preamble"] = "\n".join(str(x) for x in d["preamble"])
+    if isinstance(d.get("appendices"), list) and d["appendices"]:
+        meta["appendices"] = len(d["appendices"])  # not indexed as sections (they are forms, not points)
     if extra_keys:
         meta["article_extra_keys"] = extra_keys  # e.g. template options/blanks, kept in the JSON file
     for key in ("partial", "sample", "access_level"):
