@@ -199,3 +199,16 @@ def test_bad_input(kwargs: dict, fragment: str) -> None:
 def test_zero_day_period_rejected() -> None:
     with pytest.raises(CalculatorError):
         earliest_deadline(date(2026, 12, 1), 0)
+
+
+def test_tier_name_input_and_opening_note() -> None:
+    r = tender_period("查核金額以上未達巨額", OPEN, "工程", ON, publication_date=date(2026, 12, 1))
+    assert r.details.minimum_days == 21
+    assert r.details.earliest_deadline == date(2026, 12, 21)  # day 21 = Mon 12-21
+    assert any("49條之1" in s for s in r.details.counting)
+    assert any(c.no == "49-1" for c in r.citations)
+
+
+def test_qualification_counts_from_gazette_day() -> None:
+    r = tender_period(3_000_000, QUAL, "財物", ON, publication_date=date(2026, 12, 1))
+    assert "刊登政府採購公報日" in r.answer_zh and r.details.earliest_deadline == date(2026, 12, 10)

@@ -29,6 +29,7 @@ from ._common import check_amount, check_category, check_date
 from .articles import ArticleIndex
 from .models import (
     TIER_LABEL_ZH,
+    TIER_NAME_ZH,
     TIER_ORDER,
     CalculatorError,
     Category,
@@ -81,7 +82,9 @@ _ART10_ITEMS = {
 }
 _URGENT_METHODS = {"公開招標", "選擇性招標資格審查", "選擇性招標邀標", "限制性招標公開評選",
                    "公開徵求(第22條第1項第11款)"}
-_START_LABEL = {"公開招標": "刊登政府採購公報日", "選擇性招標邀標": "邀標日", "分段開標後續階段邀標(第42條第2項)": "邀標日"}
+_START_LABEL = {"公開招標": "刊登政府採購公報日", "選擇性招標資格審查": "刊登政府採購公報日", "選擇性招標邀標": "邀標日",
+                "分段開標後續階段邀標(第42條第2項)": "邀標日"}
+_TIER_BY_NAME: dict[str, TierCode] = {name: code for code, name in TIER_NAME_ZH.items()}
 
 
 def is_rest_day(d: date, holidays: Collection[date], makeup_workdays: Collection[date]) -> bool:
@@ -144,9 +147,10 @@ def tender_period(
     table: ThresholdTable | None = None,
     articles: ArticleIndex | None = None,
 ) -> TenderPeriodResult:
-    """Minimum 等標期 for ``method`` and the tier of ``amount_or_tier`` (NT$ amount, amount text, or a
-    tier code such as "announcement"), with reductions and, given ``publication_date``, the earliest
-    lawful 截止投標日 (Saturdays, Sundays and ``holidays`` are rest days; ``makeup_workdays`` are not)."""
+    """Minimum 等標期 for ``method`` and the tier of ``amount_or_tier`` (NT$ amount, amount text, a tier
+    code such as "announcement" or a tier name such as "公告金額以上未達查核金額"); ``category`` and ``on``
+    (the date the tier is judged) matter only for amounts. Returns the minimum with reductions and,
+    given ``publication_date``, the earliest lawful 截止投標日 (Saturdays, Sundays and ``holidays`` are rest days; ``makeup_workdays`` are not)."""
     if method not in METHODS:
         raise CalculatorError(f"招標方式須為下列之一：{'、'.join(METHODS)}；收到：{method!r}")
     cat = check_category(category)
@@ -164,6 +168,8 @@ def tender_period(
     tier_citations: list[Citation] = []
     if isinstance(amount_or_tier, str) and amount_or_tier in TIER_ORDER:
         tier = amount_or_tier  # type: ignore[assignment]
+    elif isinstance(amount_or_tier, str) and amount_or_tier in _TIER_BY_NAME:
+        tier = _TIER_BY_NAME[amount_or_tier]
     else:
         tier_result = procurement_tier(check_amount(amount_or_tier), cat, day, table=table, articles=articles)
         tier = tier_result.details.tier
@@ -186,6 +192,9 @@ def tender_period(
             cites.append(q(STD, "11", "以當日下班時間為其截止投標或收件時間者，始算一日；未達下班時間者，該日不算入"))
             cites.append(q(STD, "11", "以其休息日之次日代之"))
             start_label = _START_LABEL.get(method, "公告日")
+            if method in ("公開招標", "選擇性招標邀標"):
+                cites.append(q("政府採購法施行細則", "49-1", "其招標文件所標示之開標時間，為等標期屆滿當日或次一上班日。"))
+                counting.append("開標時間為等標期屆滿當日或次一上班日（政府採購法施行細則第49條之1）。")
             answer += (f"；自{start_label} {publication_date.isoformat()} 起算，最早截止日為 {deadline.isoformat()}"
                        f"（{'下班時間截止' if deadline_at_close_of_business else '截止時間未達下班時間'}）")
         details = TenderPeriodDetails(
