@@ -116,7 +116,7 @@ def bid_bond_and_guarantees(
         kind="押標金", requirement=req, requirement_rule=req_rule,
         cap_fixed_amount=cap, cap_rate_percent=5,
         cap_rule=(f"一定金額以不逾{basis_label}之5%為原則（{short_twd(five)}），一定比率以不逾標價之5%為原則；"
-                  f"但均不得逾新臺幣5,000萬元（辦法第9條第2項）"),
+                  f"但均不得逾新臺幣5,000萬元（押標金保證金暨其他擔保作業辦法第9條第2項）"),
         absolute_cap=BID_BOND_ABSOLUTE_CAP,
         possible_reductions=[
             _reduction("電子投標廠商減收押標金", "押標金保證金暨其他擔保作業辦法第9條之1", 10, cap),
@@ -143,23 +143,23 @@ def bid_bond_and_guarantees(
     items.append(GuaranteeItem(
         kind="履約保證金", requirement=req, requirement_rule=req_rule,
         cap_fixed_amount=ten, cap_rate_percent=10,
-        cap_rule=f"一定金額以不逾{basis_label}之10%為原則（{short_twd(ten)}），一定比率以不逾契約金額之10%為原則（辦法第15條第2項）",
+        cap_rule=f"一定金額以不逾{basis_label}之10%為原則（{short_twd(ten)}），一定比率以不逾契約金額之10%為原則（押標金保證金暨其他擔保作業辦法第15條第2項）",
         possible_reductions=perf_reductions))
     if tier in ("audit", "large"):
         cites.append(q(RULES, "18", "查核金額以上之採購，應訂定十四日以上之合理期限。"))
-        notes.append("查核金額以上之採購，履約保證金繳納期限應訂定14日以上（辦法第18條第1項）。")
+        notes.append("查核金額以上之採購，履約保證金繳納期限應訂定14日以上（押標金保證金暨其他擔保作業辦法第18條第1項）。")
 
     # 保固保證金 (辦法第24條、第25條)
     req, req_rule = requirement(False)
     if req == "應收取":
-        req, req_rule = "視招標文件規定", "辦法第24條：機關得視案件性質及實際需要，於招標文件中規定"
+        req, req_rule = "視招標文件規定", "押標金保證金暨其他擔保作業辦法第24條：機關得視案件性質及實際需要，於招標文件中規定"
         cites.append(q(RULES, "24", "機關得視案件性質及實際需要，於招標文件中規定得標廠商於履約標的完成驗收付款前應繳納保固保證金。"))
     three = percent_floor(basis, 3)
     cites.append(q(RULES, "25", "前項一定金額，以不逾預算金額或預估採購總金額之百分之三為原則；一定比率，以不逾契約金額之百分之三為原則。"))
     items.append(GuaranteeItem(
         kind="保固保證金", requirement=req, requirement_rule=req_rule,
         cap_fixed_amount=three, cap_rate_percent=3,
-        cap_rule=f"一定金額以不逾{basis_label}之3%為原則（{short_twd(three)}），一定比率以不逾契約金額之3%為原則（辦法第25條第2項）"))
+        cap_rule=f"一定金額以不逾{basis_label}之3%為原則（{short_twd(three)}），一定比率以不逾契約金額之3%為原則（押標金保證金暨其他擔保作業辦法第25條第2項）"))
 
     # 預付款還款保證 (辦法第21條)
     cites.append(q(RULES, "21", "並訂明廠商支領預付款前應先提供同額預付款還款保證。"))
@@ -167,12 +167,12 @@ def bid_bond_and_guarantees(
         adv = check_amount(advance_payment, "預付款", allow_zero=False)
         items.append(GuaranteeItem(
             kind="預付款還款保證", requirement="應收取",
-            requirement_rule="辦法第21條第1項：支領預付款前應先提供同額預付款還款保證",
+            requirement_rule="押標金保證金暨其他擔保作業辦法第21條第1項：支領預付款前應先提供同額預付款還款保證",
             amount=adv, amount_rule=f"與預付款同額：{short_twd(adv)}"))
     else:
         items.append(GuaranteeItem(
             kind="預付款還款保證", requirement="視招標文件規定",
-            requirement_rule="辦法第21條第1項：招標文件規定得支領預付款者，廠商應先提供同額預付款還款保證",
+            requirement_rule="押標金保證金暨其他擔保作業辦法第21條第1項：招標文件規定得支領預付款者，廠商應先提供同額預付款還款保證",
             amount_rule="與預付款同額"))
 
     # 差額保證金 (辦法第30條；政府採購法第58條)
@@ -191,16 +191,16 @@ def bid_bond_and_guarantees(
         if diff > 0:
             items.append(GuaranteeItem(
                 kind="差額保證金", requirement="視招標文件規定",
-                requirement_rule="辦法第30條：廠商以差額保證金作為政府採購法第58條規定之擔保者",
+                requirement_rule="押標金保證金暨其他擔保作業辦法第30條：廠商以差額保證金作為政府採購法第58條規定之擔保者",
                 amount=diff,
                 amount_rule=(f"{ref_label}{short_twd(ref)}之80%與總標價{short_twd(bid)}之差額：{short_twd(diff)}"
-                             "（繳納期限應訂定5日以上，辦法第30條第2項）")))
+                             "（繳納期限應訂定5日以上，押標金保證金暨其他擔保作業辦法第30條第2項）")))
         else:
             items.append(GuaranteeItem(
                 kind="差額保證金", requirement="不適用",
                 requirement_rule=f"總標價未低於{ref_label}之80%，無差額可計",
                 amount=0, amount_rule="總標價不低於80%，差額為0"))
-            notes.append("總標價是否「偏低」由機關依政府採購法第58條認定；本計算僅依辦法第30條計算差額。")
+            notes.append("總標價是否「偏低」由機關依政府採購法第58條認定；本計算僅依押標金保證金暨其他擔保作業辦法第30條計算差額。")
 
     bond = items[0]
     if bond.requirement == "應收取":
@@ -210,7 +210,8 @@ def bid_bond_and_guarantees(
         answer = (f"新臺幣{short_twd(basis)}之{cat}採購押標金{bond.requirement}（{bond.requirement_rule.split('：')[0]}）；"
                   f"如收取，押標金原則不逾{short_twd(bond.cap_fixed_amount or 0)}、履約保證金原則不逾{short_twd(ten)}、"
                   f"保固保證金原則不逾{short_twd(three)}")
-    notes.append("第9條、第15條、第25條之百分比為「原則」上限；押標金新臺幣5,000萬元為絕對上限。")
+    notes.append("押標金保證金暨其他擔保作業辦法第9條、第15條、第25條之百分比為「原則」上限；"
+                 "押標金新臺幣5,000萬元為絕對上限。")
     notes.append("依市場交易慣例或採購案特性無收取必要或可能者，亦得免收（政府採購法第30條第1項第4款），由機關認定。")
     details = GuaranteeDetails(category=cat, on=day, basis_amount=basis, basis_label=basis_label,
                                tier=tier, tier_zh=tier_res.details.tier_zh, rounding=ROUNDING_ZH, items=items)

@@ -315,7 +315,7 @@ def tender_period(
     if reductions:
         applied = [r for r in reductions if r.days_applied]
         if applied:
-            answer += f"；依{'、'.join(r.article.replace('招標期限標準', '') for r in applied)}縮短後最少{current}日"
+            answer += f"；依招標期限標準{'、'.join(r.article.replace('招標期限標準', '') for r in applied)}縮短後最少{current}日"
         else:
             answer += f"；所選縮短事由因下限規定無法再縮短，仍為{current}日"
     return finish(answer, base, base_rule, current, False)
