@@ -18,6 +18,8 @@ _SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟"
 _BIG_UNITS = {"萬": 10_000, "億": 100_000_000}
 _LATIN_SUFFIX = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
 
+# Simplified forms users type (两百五十万, 1.5亿) are folded to Traditional before parsing.
+_SIMPLIFIED = str.maketrans({"万": "萬", "亿": "億", "两": "兩", "贰": "貳", "陆": "陸", "圆": "圓", "币": "幣"})
 _PREFIX_RE = re.compile(r"^(?:新臺幣|新台幣|NT\$|NTD|TWD|NT)")
 _SUFFIX_RE = re.compile(r"(?:元整|圓整|元|圓|整|NTD|TWD)$")
 _ARABIC_RE = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -33,7 +35,7 @@ def parse_amount_twd(text: str) -> int:
     if not isinstance(text, str):
         raise ValueError(f"金額須為文字，收到 {type(text).__name__}")
     original = text
-    s = unicodedata.normalize("NFKC", text).strip()
+    s = unicodedata.normalize("NFKC", text).strip().translate(_SIMPLIFIED)
     if re.search(r"\d\s+\d", s):
         raise _err(original, "數字中間不可有空白")
     s = re.sub(r"\s+", "", s)
