@@ -58,11 +58,27 @@ def _clean_ratio(text: str) -> float:
     return 1 - bad / len(text)
 
 
+# The most frequent characters of the shipped legal corpus, in Traditional and Simplified form. Big5 and
+# GBK overlap in byte ranges, so GBK bytes often decode "cleanly" as Big5 into rare characters; the share
+# of common characters tells the two apart.
+_COMMON_CJK = frozenset(
+    "一七万三上下不与专且业並个中为主之九书予事二于五交产人他付代令以件价任优会传估但位低体作使供依保信修個值備储傳價優儲元先免入內全八公六共关其具内决准减出分划列则別利别制則前劃力办加务动助動務包化区医區十协協单卫危厂压原县参參及反发取受变口另可台号各合同名后向告员品員商單器四因团围固国图國圍圖團在地场型域執基報場壓处备复外大央头契如委子存学學安完定实审室害家容密實審对射将將專對小少就尺层属層履屬工市平年并序应府度廠建开式当录形影征後得徵心必急性总情意應成或所托执技投护报招择指损排採接措提損撒擇支收改放政效救数整數文料新方於施无日时明時更書最會月有服期未本术机权材条板构果查标栓核格案档條检業楼構樓標機檔檢權次款止正每比民气氣水求決沫法泡测消減測源準滅满滿火灭災灾点為無照營物特率理生產用由申电画畫當登發百的监監目直相知碍礙示离种积称程種稱積立符第等筑签简算管範築簡簽类約納級紧組結給統經緊編練縣總繳约级纳练组经结给统编缴置者而职職能自至臺與范营萬處號行術衛补表装補裝製複要規視规视解訂計訊訓託記設訴評該認調請證警議護變计订认训议讯记设证评诉该请调財責費資質購财责质购费资起距載轄载辖辦达过进违连送适选通造連進逾過達違適選避部配醫采重量金銷錄销長长開間關间防附际限院除险際險难離難零電需非面項預頭額類项预额驗验體高點"
+)
+
+
+def _common_share(text: str) -> float:
+    cjk = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    if not cjk:
+        return 0.0
+    return sum(1 for ch in cjk if ch in _COMMON_CJK) / len(cjk)
+
+
 def decode_text(path: Path, data: bytes) -> tuple[str, str]:
-    """Decode text bytes: UTF-8 (with or without BOM), UTF-16 with BOM, then Big5/CP950, then GB18030.
+    """Decode text bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else Big5/CP950 or GB18030.
 
     An encoding is chosen only when decoding is strict-clean and the result has (almost) no control,
-    private-use or unassigned characters. Returns (text, encoding name)."""
+    private-use or unassigned characters; between Big5 and GB18030 the one giving more common Chinese
+    characters wins (Big5 on a tie). Returns (text, encoding name)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
@@ -70,13 +86,25 @@ def decode_text(path: Path, data: bytes) -> tuple[str, str]:
             pass
     if b"\x00" in data[:8192]:
         raise IngestError(path, "看起來是二進位檔案，不是文字檔")
-    for enc in ("utf-8-sig", "cp950", "big5hkscs", "gb18030"):
+    try:
+        text = data.decode("utf-8-sig")
+        if _clean_ratio(text) >= 0.995:
+            return text, "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best: tuple[float, str, str] | None = None
+    for enc in ("cp950", "big5hkscs", "gb18030"):
         try:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-        if _clean_ratio(text) >= 0.995:
-            return text, "utf-8" if enc == "utf-8-sig" else enc
+        if _clean_ratio(text) < 0.995:
+            continue
+        score = _common_share(text)
+        if best is None or score > best[0]:
+            best = (score, text, enc)
+    if best is not None:
+        return best[1], best[2]
     raise IngestError(path, "無法辨識文字編碼（已試過 UTF-8、Big5/CP950、GB18030），請另存為 UTF-8 後再匯入")
 
 
