@@ -106,7 +106,7 @@ class _Lookups:
 
     def vendor_id(self, tax_id: str, field: str = "tax_id") -> int:
         if self._vendors is None:
-            self._vendors = dict(self.session.execute(select(Vendor.tax_id, Vendor.id)).tuples().all())
+            self._vendors = {t: i for t, i in self.session.execute(select(Vendor.tax_id, Vendor.id))}
         vid = self._vendors.get(tax_id)
         if vid is None:
             raise RowError(field, f"找不到統一編號「{tax_id}」的廠商，請先匯入廠商資料")
@@ -114,8 +114,8 @@ class _Lookups:
 
     def case_id(self, case_no: str) -> int:
         if self._cases is None:
-            self._cases = dict(self.session.execute(
-                select(ProcurementCase.case_no, ProcurementCase.id)).tuples().all())
+            self._cases = {c: i for c, i in self.session.execute(
+                select(ProcurementCase.case_no, ProcurementCase.id))}
         cid = self._cases.get(case_no)
         if cid is None:
             raise RowError("case_no", f"找不到案號「{case_no}」，請先匯入採購案件")

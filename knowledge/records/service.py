@@ -392,8 +392,8 @@ class RecordsService:
         start = datetime.combine(day, time(0, 0))
         window = and_(Consultation.occurred_at >= start, Consultation.occurred_at < start + timedelta(days=1))
         with self._ro.session() as s:
-            per = dict(s.execute(select(Consultation.category, func.count()).where(window)
-                                 .group_by(Consultation.category)).tuples().all())
+            per = {c: n for c, n in s.execute(select(Consultation.category, func.count()).where(window)
+                                                  .group_by(Consultation.category))}
             fu = s.scalar(select(func.count()).select_from(Consultation)
                           .where(window, Consultation.follow_up.is_(True))) or 0
         by_cat = {c: int(per.get(c, 0)) for c in CONSULTATION_CATEGORIES}
