@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     audit_url: str | None = Field(default=None, description="SQLAlchemy URL for the audit log; records_url when unset.")
 
     # --- embedding -----------------------------------------------------------------------------
-    embedder: Literal["use-multilingual", "sentence-transformers", "hash"] = "use-multilingual"
+    embedder: Literal["use-multilingual", "sentence-transformers"] = "use-multilingual"
     embedder_model_path: Path | None = Field(default=None, description="On-disk sentence-transformers model.")
     embed_threads: int = 2
     embed_batch: int = 64

@@ -1,0 +1,75 @@
+"""Benchmark: cold ingest of the shipped corpus, re-ingest with no change, warm search latency.
+
+Run: ``mishu bench`` (uses a fresh temporary data directory unless --work-dir is given).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from evals.datasets_io import dataset_path
+
+DEFAULT_QUERIES = [
+    "公告金額以上採購的等標期", "押標金上限", "限制性招標的條件", "檔案保存年限", "AED 設置場所",
+    "消防防護計畫內容", "採購法第22條", "細則第6條", "檔案法§17", "流標後重新招標",
+]
+
+
+def _percentile(values: list[float], p: float) -> float:
+    s = sorted(values)
+    if not s:
+        return 0.0
+    idx = min(len(s) - 1, max(0, round(p / 100 * (len(s) - 1))))
+    return s[idx]
+
+
+def run_benchmark(work_dir: Path | None = None, queries: int = 200) -> dict[str, Any]:
+    from mishu.app import Container
+    from mishu.settings import Settings
+
+    tmp = None
+    if work_dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="mishu-bench-")
+        work_dir = Path(tmp.name)
+    c = Container(Settings(data_dir=work_dir))
+    t = time.perf_counter()
+    cold = c.indexer.ingest(list(c.settings.sources))
+    cold_s = time.perf_counter() - t
+    t = time.perf_counter()
+    warm = c.indexer.ingest(list(c.settings.sources))
+    reingest_s = time.perf_counter() - t
+
+    qs = DEFAULT_QUERIES
+    path = dataset_path("retrieval_dev.jsonl")
+    if path.exists():
+        qs = [json.loads(line)["query"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    c.retriever.search("暖機", 5)
+    lat: list[float] = []
+    for i in range(queries):
+        q = qs[i % len(qs)]
+        t = time.perf_counter()
+        c.retriever.search(q, 10)
+        lat.append((time.perf_counter() - t) * 1000)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = {
+        "documents": len(c.kb.documents()),
+        "chunks": cold.chunks_total,
+        "cold_ingest_s": round(cold_s, 2),
+        "reingest_nochange_s": round(reingest_s, 3),
+        "reingest_unchanged_files": len(warm.unchanged),
+        "search_queries": queries,
+        "search_ms_p50": round(statistics.median(lat), 1),
+        "search_ms_p95": round(_percentile(lat, 95), 1),
+        "search_ms_p99": round(_percentile(lat, 99), 1),
+        "max_rss_mb": round(rss_mb, 1),
+        "failed_files": [f.__dict__ for f in cold.failed],
+    }
+    if tmp is not None:
+        tmp.cleanup()
+    return out

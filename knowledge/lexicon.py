@@ -1,0 +1,136 @@
+"""Domain vocabulary: law-title abbreviations and terms the Chinese tokenizer must keep whole."""
+
+from __future__ import annotations
+
+import re
+
+# alias -> exact title_zh. Longest aliases are matched first.
+ALIASES: dict[str, str] = {
+    "採購法施行細則": "政府採購法施行細則",
+    "政府採購法細則": "政府採購法施行細則",
+    "採購法細則": "政府採購法施行細則",
+    "採購細則": "政府採購法施行細則",
+    "施行細則": "政府採購法施行細則",  # bare 施行細則/細則 defaults to the procurement one (see resolve_titles)
+    "細則": "政府採購法施行細則",
+    "採購法": "政府採購法",
+    "政採法": "政府採購法",
+    "押標金辦法": "押標金保證金暨其他擔保作業辦法",
+    "押標金保證金辦法": "押標金保證金暨其他擔保作業辦法",
+    "保證金辦法": "押標金保證金暨其他擔保作業辦法",
+    "擔保作業辦法": "押標金保證金暨其他擔保作業辦法",
+    "等標期標準": "招標期限標準",
+    "招標期限": "招標期限標準",
+    "資格標準": "投標廠商資格與特殊或巨額採購認定標準",
+    "特殊或巨額採購認定標準": "投標廠商資格與特殊或巨額採購認定標準",
+    "巨額採購認定標準": "投標廠商資格與特殊或巨額採購認定標準",
+    "未達公告金額採購招標辦法": "中央機關未達公告金額採購招標辦法",
+    "未達公告金額招標辦法": "中央機關未達公告金額採購招標辦法",
+    "未達公告金額監辦辦法": "中央機關未達公告金額採購監辦辦法",
+    "監辦辦法": "機關主會計及有關單位會同監辦採購辦法",
+    "評選委員會組織準則": "採購評選委員會組織準則",
+    "評選委員會審議規則": "採購評選委員會審議規則",
+    "最有利標辦法": "最有利標評選辦法",
+    "契約要項": "採購契約要項",
+    "申訴審議規則": "採購申訴審議規則",
+    "調解規則": "採購履約爭議調解規則",
+    "倫理準則": "採購人員倫理準則",
+    "公報發行辦法": "政府採購公告及公報發行辦法",
+    "電子採購辦法": "電子採購作業辦法",
+    "共同供應契約辦法": "共同供應契約實施辦法",
+    "技術服務辦法": "機關委託技術服務廠商評選及計費辦法",
+    "專業服務辦法": "機關委託專業服務廠商評選及計費辦法",
+    "資訊服務辦法": "機關委託資訊服務廠商評選及計費辦法",
+    "保存年限及銷毀辦法": "機關檔案保存年限及銷毀辦法",
+    "檔案銷毀辦法": "機關檔案保存年限及銷毀辦法",
+    "機密檔案辦法": "機密檔案管理辦法",
+    "檔案細則": "檔案法施行細則",
+    "公文程式": "公文程式條例",
+    "資訊公開法": "政府資訊公開法",
+    "設置標準": "各類場所消防安全設備設置標準",
+    "消防設備設置標準": "各類場所消防安全設備設置標準",
+    "消防安全設備設置標準": "各類場所消防安全設備設置標準",
+    "檢修申報辦法": "消防安全設備檢修及申報辦法",
+    "消防細則": "消防法施行細則",
+    "災防法": "災害防救法",
+    "災防法施行細則": "災害防救法施行細則",
+    "AED辦法": "公共場所必要緊急救護設備管理辦法",
+    "緊急救護設備管理辦法": "公共場所必要緊急救護設備管理辦法",
+    "公安申報辦法": "建築物公共安全檢查簽證及申報辦法",
+    "防火管理人辦法": "防火管理人訓練與專業機構登錄及管理辦法",
+    "投標須知": "投標須知範本",
+    "須知範本": "投標須知範本",
+}
+
+# laws whose 施行細則 exists in the corpus: "<law>細則" / "<law>施行細則"
+LAWS_WITH_RULES = {
+    "政府採購法": "政府採購法施行細則",
+    "採購法": "政府採購法施行細則",
+    "檔案法": "檔案法施行細則",
+    "消防法": "消防法施行細則",
+    "災害防救法": "災害防救法施行細則",
+}
+
+TERMS = """
+押標金 保證金 履約保證金 保固保證金 差額保證金 預付款還款保證 等標期 公告金額 查核金額 巨額採購 巨額 小額採購
+未達公告金額 限制性招標 選擇性招標 公開招標 公開評選 公開取得 書面報價 企劃書 最有利標 最低標 底價 決標 開標
+流標 廢標 撤銷決標 解除契約 終止契約 停權 刊登政府採購公報 政府採購公報 異議 申訴 調解 履約爭議 驗收 保固 分批辦理
+統包 共同供應契約 替代方案 評選委員會 工作小組 專家學者 採購評選委員會 監辦 主會計 電子領標 電子投標 公開閱覽
+招標文件 投標須知 投標廠商 合格廠商 廠商資格 特定資格 基本資格 資格審查 規格 同等品 減價 比減價格 議價 比價
+協商 複數決標 分項決標 優先採購 身心障礙 庇護工場 環境保護產品 中小企業 技術服務 專業服務 資訊服務 社會福利服務
+設計競賽 服務費用 建造費用 百分比法 採購人員 利益衝突 迴避 請託關說 檔案 檔案管理 保存年限 銷毀 銷毀目錄 移轉
+國家檔案 機關檔案 機密檔案 解密 檔案應用 閱覽 抄錄 複製 微縮 電子儲存 檔案清理 永久保存 定期保存 公文 函 簽
+書函 令 呈 咨 公告 開會通知單 主旨 說明 辦法 速別 密等 副本 正本 附件 署名 蓋用 印信 關防 條戳 電子交換 傳真
+政府資訊 主動公開 申請提供 消防防護計畫 防火管理人 管理權人 自衛消防編組 滅火班 通報班 避難引導班 安全防護班
+救護班 消防演練 避難演練 自衛消防 消防安全設備 檢修申報 滅火器 室內消防栓 自動撒水 火警自動警報 緊急廣播 標示設備
+避難器具 緊急照明 排煙設備 公共安全檢查 簽證 申報 自動體外心臟電擊去顫器 AED 緊急救護 救護技術員 心肺復甦術
+災害防救 災害應變中心 防救計畫 地區災害防救計畫 民防 民防團隊 危險建築物 緊急評估 疏散 避難 收容 颱風 地震
+辦公室 乙類場所 甲類場所 供應 財物 勞務 工程 採購金額 預算金額 預估金額 契約價金 物價調整 逾期違約金 遲延履約
+"""
+
+
+def domain_terms() -> list[str]:
+    terms = set(TERMS.split())
+    terms.update(ALIASES)
+    terms.update(ALIASES.values())
+    terms.update(LAWS_WITH_RULES)
+    return sorted(terms)
+
+
+_ALIAS_RE = re.compile("|".join(sorted(map(re.escape, ALIASES), key=len, reverse=True)))
+
+
+def resolve_titles(query: str, titles: list[str]) -> list[tuple[str, int, int]]:
+    """Law titles named in ``query`` (full titles first, then aliases), as (title, start, end).
+
+    Full titles win over aliases that overlap them; "檔案法施行細則"/"檔案法細則" resolve to that
+    law's rules, a bare "細則" to 政府採購法施行細則 unless another law with rules is named.
+    """
+    found: list[tuple[str, int, int]] = []
+    taken = [False] * len(query)
+    for title in sorted(titles, key=len, reverse=True):
+        for m in re.finditer(re.escape(title), query):
+            if not any(taken[m.start():m.end()]):
+                found.append((title, m.start(), m.end()))
+                for i in range(m.start(), m.end()):
+                    taken[i] = True
+    # "<law>細則" where <law> has rules
+    for law, rules in LAWS_WITH_RULES.items():
+        for m in re.finditer(re.escape(law) + r"(?:施行)?細則", query):
+            if not any(taken[m.start():m.end()]):
+                found.append((rules, m.start(), m.end()))
+                for i in range(m.start(), m.end()):
+                    taken[i] = True
+    for m in _ALIAS_RE.finditer(query):
+        if any(taken[m.start():m.end()]):
+            continue
+        title = ALIASES[m.group(0)]
+        if m.group(0) in ("細則", "施行細則"):
+            named = {t for t, _, _ in found}
+            for law, rules in LAWS_WITH_RULES.items():
+                if law in named or LAWS_WITH_RULES.get(law) in named:
+                    title = rules
+        if title in titles or not titles:
+            found.append((title, m.start(), m.end()))
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+    return sorted(found, key=lambda t: t[1])
