@@ -91,6 +91,8 @@ def procurement_tier(amount: int | str, category: Category, on: date, *,
               f"{cat}巨額{short_twd(ents['巨額'].amount)}、小額{short_twd(ents['小額'].amount)}以下）")
     notes = ["「以上」「以下」連同本數計算，「未達」「逾」不含本數；金額恰等於公告金額者屬公告金額以上。",
              "採購金額依政府採購法施行細則第6條計算（含選購、後續擴充等預估金額），於招標前認定。"]
+    if tier == "small":
+        notes.append("小額採購亦屬未達公告金額之採購（例如招標期限標準第2條第2項第1款之七日）。")
     if tier in ("small", "below_announcement"):
         notes.append("依政府採購法第47條第3項，小額採購金額在地方由直轄市政府定之（不得逾公告金額十分之一），"
                      "地方未定者比照中央；本計算採中央規定，臺中市如另有規定應以其為準。")
