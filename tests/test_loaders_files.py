@@ -212,3 +212,11 @@ def test_domain_from_keywords_and_doc_id_slug(tmp_path: Path) -> None:
     p2 = _write(tmp_path, "templates/招標公告範本.md", "# 招標公告\n內容。".encode())
     (doc2,) = load_path(p2, max_bytes=MAX)
     assert doc2.domain == Domain.template and doc2.doc_id == "招標公告範本"
+
+
+def test_markdown_cleanup_keeps_structure(tmp_path: Path) -> None:
+    md = "<!-- 編輯說明 -->\n# 作業手冊\n> **注意**：本文件為範例。\n\n## 壹、總則\n| 欄 | 值 |\n|---|---|\n| 甲 | 乙 |\n"
+    (doc,) = load_path(_write(tmp_path, "archives/m.md", md.encode()), max_bytes=MAX)
+    assert "編輯說明" not in doc.text and "**" not in doc.text and "|---|" not in doc.text
+    sd = parse_structure(doc)
+    assert [(s.no, s.text) for s in sd.sections] == [("前言", "注意：本文件為範例。"), ("壹", "| 欄 | 值 |\n| 甲 | 乙 |")]

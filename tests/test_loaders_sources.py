@@ -114,3 +114,18 @@ def test_bad_json_is_reported(tmp_path: Path) -> None:
     p.write_text('{"title_zh": "某法", "articles": [{"no": "1"}]}', encoding="utf-8")
     with pytest.raises(IngestError, match="缺少 no 或 text"):
         load_path(p, max_bytes=MAX)
+
+
+def test_sample_plan_markdown_follows_the_section_convention() -> None:
+    path = SOURCES / "plans" / "taichung-city-hall-disaster-plan-sample.md"
+    if not path.exists():
+        pytest.skip("sample plan not present")
+    (doc,) = load_path(path, max_bytes=MAX)
+    sd = parse_structure(doc)
+    assert sd.unit == Unit.section and sd.domain == Domain.plan
+    assert sd.title == "臺中市政府市政大樓防災救災計畫（範例）"
+    nos = [s.no for s in sd.sections]
+    assert nos[0] == "前言" and {"壹/1", "參/2", "附表/2"} <= set(nos)
+    assert "<!--" not in sd.sections[0].text and "**" not in sd.sections[0].text
+    s = next(s for s in sd.sections if s.no == "參/2")
+    assert s.label.startswith("參、") and " > 二、" in s.label

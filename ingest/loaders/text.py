@@ -21,9 +21,28 @@ def load_txt(path: Path, data: bytes) -> LoadedDocument:
 _TRUE = ("1", "true", "yes", "y", "是")
 
 
+_MD_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+
+
+def clean_markdown(body: str) -> str:
+    """Drop HTML comments and table rule rows, unwrap block quotes and bold markers; keep '#' headings,
+    lists and table rows (the structure parser reads them)."""
+    body = _MD_COMMENT.sub("", body)
+    lines = []
+    for line in body.split("\n"):
+        if _MD_TABLE_RULE.match(line):
+            continue
+        line = re.sub(r"^\s*>\s?", "", line)
+        lines.append(_MD_BOLD.sub(r"\2", line))
+    return "\n".join(lines)
+
+
 def load_markdown(path: Path, data: bytes) -> LoadedDocument:
     text, enc = decode_text(path, data)
     front, body = split_front_matter(text)
+    body = clean_markdown(body)
     if not body.strip():
         raise IngestError(path, "檔案是空的（沒有文字內容）")
     doc = LoadedDocument(path=str(path), fmt="md", text=body, meta={"encoding": enc})
