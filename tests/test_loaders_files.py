@@ -220,3 +220,27 @@ def test_markdown_cleanup_keeps_structure(tmp_path: Path) -> None:
     assert "編輯說明" not in doc.text and "**" not in doc.text and "|---|" not in doc.text
     sd = parse_structure(doc)
     assert [(s.no, s.text) for s in sd.sections] == [("前言", "注意：本文件為範例。"), ("壹", "| 欄 | 值 |\n| 甲 | 乙 |")]
+
+
+def test_hard_wrapped_multi_page_pdf_of_a_real_law(tmp_path: Path) -> None:
+    from fixtures.ingest_docs import article, law_json, paginate, wrap_lines
+
+    law = law_json("procurement/procurement-act.json")
+    nos = ["18", "19", "20", "21", "22", "23", "24"]
+    body = ["第二章 招標"]
+    for no in nos:
+        base, _, sub = no.partition("-")
+        body.append(f"第 {base} 條" + (f"之{sub}" if sub else ""))
+        body.extend(wrap_lines(article(law, no)["text"], 36))
+    pages = paginate(body, 25, "政府採購法")
+    assert len(pages) >= 3
+    p = _write(tmp_path, "gpa-wrapped.pdf", make_pdf(pages))
+    (doc,) = load_path(p, max_bytes=MAX)
+    assert "頁，共" not in doc.text and "政府採購法" not in doc.text
+    sd = parse_structure(doc)
+    assert [s.no for s in sd.sections] == nos
+    for s in sd.sections:
+        original = article(law, s.no)["text"]
+        assert "".join(s.text.split()) == "".join(original.split()), s.no
+    s22 = next(s for s in sd.sections if s.no == "22")
+    assert s22.text == article(law, "22")["text"]  # wraps joined back exactly at the original line breaks

@@ -1,0 +1,494 @@
+"""Plain text -> sections: decides the unit (article / point / section) and splits the text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from ingest.models import Section, Unit
+from ingest.structure.lines import _Line, join_wrapped_lines, normalize_text
+from ingest.structure.markers import (
+    _DATE_LINE_RE,
+    _NUM,
+    _PART_LEVEL,
+    _SENTENCE_END,
+    _TITLE_LINE_RE,
+    Marker,
+    classify_line,
+    display_label,
+)
+from ingest.zh import parse_date, to_halfwidth
+
+
+# --- article-number sequences -----------------------------------------------------------------------
+def _longest_increasing(keys: list[tuple[int, int]]) -> set[int]:
+    """Indices of a longest strictly increasing subsequence (O(n^2), n = number of candidates)."""
+    n = len(keys)
+    if n == 0:
+        return set()
+    best = [1] * n
+    prev = [-1] * n
+    for i in range(n):
+        for j in range(i):
+            if keys[j] < keys[i] and best[j] + 1 > best[i]:
+                best[i], prev[i] = best[j] + 1, j
+    i = max(range(n), key=lambda k: (best[k], -k))
+    chosen = set()
+    while i != -1:
+        chosen.add(i)
+        i = prev[i]
+    return chosen
+
+
+@dataclass
+class _Cand:
+    idx: int
+    n: int
+    indent: int
+    after_colon: bool
+    group: int
+    m: int = 0  # 之M of a point such as 五十二之一
+
+
+def _accept_enumeration(cands: list[_Cand], *, allow_gaps: bool) -> tuple[set[int], bool]:
+    """Choose which 一、二、 lines are top-level points/headings; the others are 款 inside them.
+
+    A chain must count up by one (gaps only when ``allow_gaps``); a list that starts with 一 right after
+    a line ending with a colon is a 款 list of the current point. ``group`` changes at every higher
+    heading (壹、, 第N章, #); a chain may restart at 一 in a new group. Returns (accepted line indices,
+    whether a restart happened).
+    """
+    accepted: set[int] = set()
+    last: int | None = None
+    global_last: int | None = None
+    in_list, list_last = False, 0
+    last_m = 0
+    point_indent: int | None = None
+    group = None
+    restarted = False
+    for k, c in enumerate(cands):
+        if c.group != group:
+            group = c.group
+            if last is not None:
+                global_last = last
+            last, in_list = None, False
+        if in_list:
+            is_next_item = c.n == list_last + 1
+            is_next_point = last is not None and c.n == last + 1
+            if is_next_item and is_next_point:
+                # ambiguous: indentation first, then look ahead for another candidate with the same number
+                if point_indent is not None and c.indent > point_indent or any(o.n == c.n and o.group == c.group for o in cands[k + 1:]):
+                    is_next_point = False
+                else:
+                    is_next_item = False
+            if is_next_item and not is_next_point:
+                list_last = c.n
+                continue
+            if not is_next_point:
+                continue
+            in_list = False
+        if last is None:
+            ok = c.n == 1 or (global_last is not None and c.n == global_last + 1) or allow_gaps
+            if ok:
+                if global_last is not None and c.n == 1:
+                    restarted = True
+                accepted.add(c.idx)
+                last = c.n
+                if point_indent is None:
+                    point_indent = c.indent
+            continue
+        if c.m:
+            if c.n == last and c.m == last_m + 1:  # 五十二之一 after 五十二
+                accepted.add(c.idx)
+                last_m = c.m
+            continue
+        if c.after_colon and c.n == 1:
+            in_list, list_last = True, 1
+            continue
+        if c.n == last + 1 or (allow_gaps and c.n > last):
+            last_m = 0
+            accepted.add(c.idx)
+            last = c.n
+    return accepted, restarted
+
+
+
+# --- the parser --------------------------------------------------------------------------------------
+@dataclass
+class ParsedText:
+    unit: Unit
+    sections: list[Section]
+    title: str | None = None  # title found in the text (法規名稱: …, a single leading '# ' heading)
+    amended: date | None = None  # date found in the preamble (修正日期 …, 民國107年10月17日)
+    preamble: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+_DELETED_RE = re.compile(r"^[（(]?\s*(?:本條|本點)?(?:已)?刪除\s*[)）]?\s*[。.]?$")
+_PLAN_TITLE_RE = re.compile(r"計畫|手冊|說明|指引|簡報|報告|範例")
+_POINT_TITLE_RE = re.compile(r"要點|須知|作業規定|規範|注意事項|範本|要項")
+def is_deleted_text(text: str) -> bool:
+    """True for article texts such as "（刪除）" or "本條刪除。"."""
+    return bool(_DELETED_RE.match(to_halfwidth(text.strip())))
+
+
+def parse_text(text: str, *, unit: Unit | None = None, partial: bool = False,
+               title: str | None = None) -> ParsedText:
+    """Split plain text into sections, deciding the document unit unless ``unit`` is given."""
+    lines = join_wrapped_lines(normalize_text(text))
+    markers = [classify_line(ln.text) if ln.text else None for ln in lines]
+    title_hint = title or ""
+
+    if unit in (None, Unit.article):
+        art_idx = [i for i, mk in enumerate(markers) if mk is not None and mk.kind == "article"]
+        keys = [(markers[i].n, markers[i].m) for i in art_idx]  # type: ignore[union-attr]
+        chosen = {art_idx[k] for k in _longest_increasing(keys)}
+        if len(chosen) >= 2 or (len(chosen) == 1 and unit == Unit.article):
+            return _parse_articles(lines, markers, chosen)
+        if unit == Unit.article and not chosen:
+            unit = None  # the hint was wrong; decide from the text
+
+    groups = _group_ids(markers)
+    cands = [
+        _Cand(i, mk.n, lines[i].indent, _prev_ends_colon(lines, i), groups[i], mk.m)
+        for i, mk in enumerate(markers) if mk is not None and mk.kind == "point"
+    ]
+    accepted, restarted = _accept_enumeration(cands, allow_gaps=partial)
+    looks_like_plan = bool(_PLAN_TITLE_RE.search(title_hint)) and not _POINT_TITLE_RE.search(title_hint)
+    wants_points = unit == Unit.point or (
+        unit is None and not restarted and not looks_like_plan and (len(accepted) >= 2 or (partial and accepted))
+    )
+    if wants_points and accepted:
+        return _parse_points(lines, markers, accepted)
+    return _parse_sections(lines, markers, accepted)
+
+
+def _prev_ends_colon(lines: list[_Line], i: int) -> bool:
+    for j in range(i - 1, -1, -1):
+        if lines[j].text:
+            return lines[j].text[-1] in "：:"
+    return False
+
+
+def _group_ids(markers: list[Marker | None]) -> list[int]:
+    """Group number per line; increments at every heading above the 一、 level."""
+    out, g = [], 0
+    for mk in markers:
+        if mk is not None and mk.kind in ("md", "part", "ord"):
+            g += 1
+        out.append(g)
+    return out
+
+
+class _ChapterStack:
+    """編/章/節 path. A heading whose parent level is missing from the path keeps only itself, because
+    the source dropped the intermediate heading and the remembered parents may be stale."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[int, str]] = []
+
+    def push(self, level: int, display: str) -> None:
+        kept = [(lv, d) for lv, d in self.items if lv < level]
+        if kept and kept[-1][0] != level - 1:
+            kept = []
+        self.items = [*kept, (level, display)]
+
+    def path(self) -> list[str]:
+        return [d for _, d in self.items]
+
+
+def normalize_chapter(s: str) -> str:
+    """"第 一 章 總則" -> "第一章 總則"; "第 六 節之一 鹵化烴滅火設備" -> "第六節之一 鹵化烴滅火設備"."""
+    s = re.sub(r"\s+", " ", s.replace("\u3000", " ")).strip()
+    m = re.match(rf"^第\s*({_NUM}|[０-９]+)\s*([編章節])(?:\s*之\s*({_NUM}|[０-９]+))?\s*(.*)$", s)
+    if not m:
+        return s
+    head = f"第{m[1]}{m[2]}" + (f"之{m[3]}" if m[3] else "")
+    return f"{head} {m[4]}".strip()
+
+
+def chapter_level(s: str) -> int | None:
+    m = re.match(r"^第\s*\S+?\s*([編章節])", s)
+    return _PART_LEVEL[m[1]] if m else None
+
+
+def chapter_paths(chapters: Iterable[str | None]) -> list[list[str]]:
+    """Chapter path per article from the per-article innermost heading strings of a law JSON."""
+    stack = _ChapterStack()
+    out: list[list[str]] = []
+    prev: str | None = None
+    for ch in chapters:
+        if ch and ch != prev:
+            for part in _split_chapter_string(ch):
+                level = chapter_level(part)
+                stack.push(level if level is not None else 1, part)
+        prev = ch
+        out.append(stack.path() if ch else [])
+    return out
+
+
+def _split_chapter_string(ch: str) -> list[str]:
+    """A chapter string may hold several levels: "第一編 總則 第一章 通則" -> two headings."""
+    norm = normalize_chapter(ch)
+    pieces = re.split(rf"\s(?=第\s*{_NUM}\s*[編章節])", norm)
+    return [normalize_chapter(p) for p in pieces if p.strip()]
+
+
+def _heading_display(line: str, mk: Marker) -> str:
+    if mk.kind == "part":
+        return normalize_chapter(line)
+    if mk.kind == "md":
+        return mk.title
+    return line.strip()
+
+
+def _split_preamble(lines: list[str], known_title: str | None = None) -> tuple[str | None, date | None, str]:
+    """Text before the first article/point/heading -> (title, amended date, remaining body text).
+
+    The title is a "法規名稱: …" line or a short first line; date lines (民國107年10月17日, 修正日期 …)
+    give the amended date. The body is kept only when it reads like content (has 。 or is long)."""
+    title: str | None = None
+    amended: date | None = None
+    body: list[str] = []
+    for k, ln in enumerate(lines):
+        s = ln.strip()
+        tm = _TITLE_LINE_RE.match(s)
+        if tm and title is None:
+            title = tm["t"].strip()
+            continue
+        dm = _DATE_LINE_RE.match(s)
+        if dm:
+            if amended is None:
+                try:
+                    amended = parse_date(re.sub(r"\s+", "", dm["d"]))
+                except ValueError:
+                    amended = None
+            continue
+        if re.match(r"^(?:法規內容|條文內容|內容)\s*[:：]?\s*$", s):
+            continue
+        if k == 0 and title is None and known_title is None and len(s) <= 40 and not any(ch in s for ch in "。；;"):
+            title = s
+            continue
+        body.append(s)
+    text = "\n".join(body).strip()
+    if "。" not in text and len(re.sub(r"\s", "", text)) <= 60:
+        text = ""
+    return title, amended, text
+
+
+def _parse_articles(lines: list[_Line], markers: list[Marker | None], chosen: set[int]) -> ParsedText:
+    stack = _ChapterStack()
+    sections: list[Section] = []
+    preamble: list[str] = []
+    cur: dict | None = None
+
+    def close() -> None:
+        nonlocal cur
+        if cur is not None:
+            text = "\n".join(cur["lines"]).strip()
+            sections.append(Section(no=cur["no"], label=cur["label"], chapter=cur["chapter"], text=text,
+                                    deleted=is_deleted_text(text)))
+        cur = None
+
+    for i, ln in enumerate(lines):
+        mk = markers[i]
+        if i in chosen and mk is not None:
+            close()
+            no = f"{mk.n}-{mk.m}" if mk.m else str(mk.n)
+            label = display_label(no, Unit.article) + (f"（{mk.title}）" if mk.title else "")
+            cur = {"no": no, "label": label, "chapter": stack.path(), "lines": [mk.rest] if mk.rest else []}
+        elif mk is not None and mk.kind == "part":
+            close()
+            stack.push(mk.level, _heading_display(ln.text, mk))
+        elif cur is not None:
+            if ln.text:
+                cur["lines"].append(ln.text)
+        elif ln.text:
+            if mk is not None and mk.kind == "md":
+                continue
+            preamble.append(ln.text)
+    close()
+    md_title = _md_title(lines, markers)
+    title, amended, pre = _split_preamble(preamble, md_title)
+    title = md_title or title
+    sections = _dedupe(sections)
+    if pre:
+        sections.insert(0, Section(no="前言", label="前言", text=pre))
+    return ParsedText(Unit.article, sections, title=title, amended=amended, preamble=pre)
+
+
+def _parse_points(lines: list[_Line], markers: list[Marker | None], accepted: set[int]) -> ParsedText:
+    stack = _ChapterStack()
+    sections: list[Section] = []
+    preamble: list[str] = []
+    cur: dict | None = None
+
+    def close() -> None:
+        nonlocal cur
+        if cur is not None:
+            text = "\n".join(cur["lines"]).strip()
+            sections.append(Section(no=cur["no"], label=cur["label"], chapter=cur["chapter"], text=text,
+                                    deleted=is_deleted_text(text)))
+        cur = None
+
+    for i, ln in enumerate(lines):
+        mk = markers[i]
+        if i in accepted and mk is not None:
+            close()
+            no = f"{mk.n}-{mk.m}" if mk.m else str(mk.n)
+            cur = {"no": no, "label": display_label(no, Unit.point), "chapter": stack.path(),
+                   "lines": [mk.rest] if mk.rest else []}
+        elif mk is not None and mk.kind in ("part", "ord") and len(ln.text) <= 40:
+            close()
+            level = mk.level if mk.kind == "part" else 3
+            stack.push(level, _heading_display(ln.text, mk))
+        elif cur is not None:
+            if ln.text:
+                cur["lines"].append(ln.text)
+        elif ln.text:
+            if mk is not None and mk.kind == "md":
+                continue
+            preamble.append(ln.text)
+    close()
+    md_title = _md_title(lines, markers)
+    title, amended, pre = _split_preamble(preamble, md_title)
+    title = md_title or title
+    sections = _dedupe(sections)
+    if pre:
+        sections.insert(0, Section(no="前言", label="前言", text=pre))
+    return ParsedText(Unit.point, sections, title=title, amended=amended, preamble=pre)
+
+
+def _md_title(lines: list[_Line], markers: list[Marker | None]) -> str | None:
+    h1 = [i for i, mk in enumerate(markers) if mk is not None and mk.kind == "md" and mk.level == 1]
+    if len(h1) == 1:
+        first_heading = next(i for i, mk in enumerate(markers) if mk is not None and mk.kind == "md")
+        if first_heading == h1[0]:
+            return markers[h1[0]].title  # type: ignore[union-attr]
+    return None
+
+
+_RANK_PART = {0: 10, 1: 11, 2: 12}
+
+
+def _parse_sections(lines: list[_Line], markers: list[Marker | None], accepted_points: set[int]) -> ParsedText:
+    title_idx: int | None = None
+    md_title = _md_title(lines, markers)
+    if md_title is not None:
+        title_idx = next(i for i, mk in enumerate(markers) if mk is not None and mk.kind == "md")
+    # dotted headings must increase through the document
+    dotted = [i for i, mk in enumerate(markers) if mk is not None and mk.kind == "dotted"]
+    dkeys = [tuple(int(p) for p in markers[i].token.split(".")) for i in dotted]  # type: ignore[union-attr]
+    dotted_ok = {dotted[k] for k in _longest_increasing(dkeys)} if len(dotted) >= 2 else set()  # type: ignore[arg-type]
+
+    # stack entries: (rank, token, display, is_dotted)
+    stack: list[tuple[int, str, str, bool]] = []
+    sections: list[Section] = []
+    pre: list[str] = []
+    cur: dict | None = None
+    seen_heading = False
+
+    def path_no() -> str:
+        tokens: list[str] = []
+        for _rank, token, _disp, is_dotted in stack:
+            if is_dotted:
+                tokens = [token]
+            else:
+                tokens.append(token)
+        return "/".join(tokens)
+
+    def close() -> None:
+        nonlocal cur
+        if cur is None:
+            return
+        body = "\n".join(cur["lines"]).strip()
+        if not body and cur["heading_text"] and cur["heading_text"][-1] in _SENTENCE_END:
+            body = cur["heading_text"]
+        if body:
+            sections.append(Section(no=cur["no"], label=cur["label"], chapter=cur["chapter"], text=body,
+                                    deleted=is_deleted_text(body)))
+        cur = None
+
+    for i, ln in enumerate(lines):
+        mk = markers[i]
+        heading: tuple[int, str, str, bool, str] | None = None  # rank, token, display, dotted, text
+        if i == title_idx:
+            continue
+        if mk is not None:
+            if mk.kind == "md":
+                inner = classify_line(mk.title)
+                token = mk.title
+                if inner is not None and inner.kind in ("ord", "part", "point", "dotted"):
+                    token = _section_token(inner)
+                heading = (mk.level, token, mk.title, inner is not None and inner.kind == "dotted",
+                           _heading_rest(inner) if inner is not None else mk.title)
+            elif mk.kind == "part" and len(ln.text) <= 40:
+                heading = (_RANK_PART[mk.level], _section_token(mk), _heading_display(ln.text, mk), False,
+                           mk.title)
+            elif mk.kind == "ord":
+                heading = (13, mk.token, ln.text, False, mk.rest)
+            elif mk.kind == "point" and i in accepted_points:
+                heading = (14, str(mk.n), ln.text, False, mk.rest)
+            elif mk.kind == "dotted" and i in dotted_ok:
+                heading = (15 + mk.level, mk.token, ln.text, True, mk.rest)
+        if heading is not None:
+            close()
+            seen_heading = True
+            rank, token, display, is_dotted, htext = heading
+            first: list[str] = []
+            if _is_content(htext) and display.endswith(htext):
+                # "一、依消防法第13條規定 …" is content, not a title: short label, text kept in the body
+                first = [htext]
+                display = display[: len(display) - len(htext)] + htext[:16] + "…"
+                htext = ""
+            while stack and stack[-1][0] >= rank:
+                stack.pop()
+            chapter = [d for _, _, d, _ in stack]
+            stack.append((rank, token, display, is_dotted))
+            cur = {"no": path_no(), "label": " > ".join(d for _, _, d, _ in stack), "chapter": chapter,
+                   "lines": first, "heading_text": htext}
+            continue
+        if not ln.text:
+            continue
+        if cur is not None:
+            cur["lines"].append(ln.text)
+        else:
+            pre.append(ln.text)
+    close()
+    title, amended, pre_text = _split_preamble(pre, md_title)
+    title = md_title or title
+    sections = _dedupe(sections)
+    if pre_text:
+        no = "前言" if seen_heading else "全文"
+        sections.insert(0, Section(no=no, label=no, text=pre_text))
+    return ParsedText(Unit.section, sections, title=title, amended=amended, preamble=pre_text)
+
+
+def _is_content(heading_text: str) -> bool:
+    t = heading_text.strip()
+    return len(t) > 30 or "。" in t[:-1] or (len(t) > 12 and t[-1:] in "。;；")
+
+
+def _section_token(mk: Marker) -> str:
+    if mk.kind == "point":
+        return str(mk.n)
+    return mk.token
+
+
+def _heading_rest(mk: Marker) -> str:
+    return mk.rest or mk.title
+
+
+def _dedupe(sections: list[Section]) -> list[Section]:
+    seen: dict[str, int] = {}
+    out = []
+    for s in sections:
+        if s.no in seen:
+            seen[s.no] += 1
+            s = s.model_copy(update={"no": f"{s.no}#{seen[s.no]}"})
+        else:
+            seen[s.no] = 1
+        out.append(s)
+    return out
