@@ -244,3 +244,12 @@ def test_hard_wrapped_multi_page_pdf_of_a_real_law(tmp_path: Path) -> None:
         assert "".join(s.text.split()) == "".join(original.split()), s.no
     s22 = next(s for s in sd.sections if s.no == "22")
     assert s22.text == article(law, "22")["text"]  # wraps joined back exactly at the original line breaks
+
+
+def test_article_markers_at_every_page_top_are_not_headers(tmp_path: Path) -> None:
+    pages = [["臺中市政府某某辦法", f"第 {n} 條", f"本辦法第{n}條之內容，依規定辦理。", f"- {n} -"] for n in range(1, 5)]
+    (doc,) = load_path(_write(tmp_path, "archives/rules.pdf", make_pdf(pages)), max_bytes=MAX)
+    sd = parse_structure(doc)
+    assert [s.no for s in sd.sections] == ["1", "2", "3", "4"]
+    assert sd.sections[2].text == "本辦法第3條之內容，依規定辦理。"
+    assert "某某辦法" not in doc.text and "- 3 -" not in doc.text

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from ingest.models import IngestError, LoadedDocument
+from ingest.structure import classify_line
 from ingest.zh import to_halfwidth
 
 _PAGE_NO_RE = re.compile(
@@ -60,12 +61,18 @@ def _norm_edge(line: str) -> str:
     return re.sub(r"\d+", "#", to_halfwidth(line).strip())
 
 
+def _is_structure(line: str) -> bool:
+    """Article/chapter/point markers are never running headers, even when every page starts with one."""
+    mk = classify_line(line)
+    return mk is not None and mk.kind in ("article", "part", "point", "ord", "dotted", "md")
+
+
 def strip_headers_footers(pages: list[list[str]]) -> list[list[str]]:
     """Remove page-number lines at page edges and lines repeating at the edges of most pages."""
     n = len(pages)
     counts: Counter[str] = Counter()
     for lines in pages:
-        edge = {_norm_edge(ln) for ln in lines[:_EDGE] + lines[-_EDGE:] if ln.strip()}
+        edge = {_norm_edge(ln) for ln in lines[:_EDGE] + lines[-_EDGE:] if ln.strip() and not _is_structure(ln)}
         counts.update(edge)
     repeated = {k for k, c in counts.items() if n >= 3 and c >= max(3, 0.6 * n)} if n >= 3 else set()
     if n == 2:
