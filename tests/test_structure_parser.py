@@ -286,3 +286,21 @@ def test_parse_structure_rejects_empty_text_and_duplicate_numbers() -> None:
 def test_parse_structure_unknown_domain_is_a_clear_error() -> None:
     with pytest.raises(IngestError, match="無法判斷文件類別"):
         parse_structure(LoadedDocument(path="notes.txt", fmt="txt", text="今天天氣很好。\n明天也是。"))
+
+
+def test_hard_wrapped_rendering_of_every_law_is_recovered() -> None:
+    """All laws rendered and hard-wrapped at 32 characters (like a printed page): every article is found
+    with its full text, and most keep their exact line (項/款) structure."""
+    from fixtures.ingest_docs import wrap_lines
+
+    total = exact = 0
+    for rel in _law_files():
+        law = law_json(rel)
+        parsed = parse_text("\n".join(wrap_lines(render_law_text(law), 32)))
+        got = {s.no: s.text for s in parsed.sections}
+        for a in law["articles"]:
+            total += 1
+            assert _squash(got[a["no"]]) == _squash(a["text"]), (rel, a["no"])
+            exact += got[a["no"]] == a["text"].strip()
+    assert total > 1800
+    assert exact / total > 0.85
