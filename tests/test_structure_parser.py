@@ -304,3 +304,19 @@ def test_hard_wrapped_rendering_of_every_law_is_recovered() -> None:
             exact += got[a["no"]] == a["text"].strip()
     assert total > 1800
     assert exact / total > 0.85
+
+
+def test_markdown_law_with_heading_markers() -> None:
+    law = law_json("archives/archives-act.json")
+    lines = [f"# {law['title_zh']}", ""]
+    prev = None
+    for a in law["articles"]:
+        if a["chapter"] != prev:
+            lines += [f"## {a['chapter']}", ""]
+            prev = a["chapter"]
+        lines += [f"### 第 {a['no']} 條", "", a["text"], ""]
+    parsed = parse_text("\n".join(lines))
+    assert parsed.unit == Unit.article and parsed.title == "檔案法"
+    assert [s.no for s in parsed.sections] == [a["no"] for a in law["articles"]]
+    assert parsed.sections[0].chapter == ["第一章 總則"]
+    assert all(s.text == a["text"] for s, a in zip(parsed.sections, law["articles"], strict=True))

@@ -67,7 +67,11 @@ def classify_line(line: str) -> Marker | None:
         return None
     m = _MD_RE.match(s)
     if m:
-        return Marker("md", level=len(m["hashes"]), title=line.strip().lstrip("#").strip().rstrip("#").strip())
+        title = line.strip().lstrip("#").strip().rstrip("#").strip()
+        inner = classify_line(title) if title else None
+        if inner is not None and inner.kind in ("article", "part"):
+            return inner  # "### 第 1 條", "## 第一章 總則" in Markdown laws
+        return Marker("md", level=len(m["hashes"]), title=title)
     m = _ARTICLE_RE.match(s)
     if m:
         try:

@@ -238,7 +238,7 @@ def _split_chapter_string(ch: str) -> list[str]:
 
 def _heading_display(line: str, mk: Marker) -> str:
     if mk.kind == "part":
-        return normalize_chapter(line)
+        return normalize_chapter(line.strip().strip("#").strip())
     if mk.kind == "md":
         return mk.title
     return line.strip()
