@@ -253,3 +253,35 @@ def test_article_markers_at_every_page_top_are_not_headers(tmp_path: Path) -> No
     assert [s.no for s in sd.sections] == ["1", "2", "3", "4"]
     assert sd.sections[2].text == "本辦法第3條之內容，依規定辦理。"
     assert "某某辦法" not in doc.text and "- 3 -" not in doc.text
+
+
+def test_docx_automatic_numbering_is_rendered(tmp_path: Path) -> None:
+    from fixtures.ingest_docs import make_numbered_docx
+
+    data = make_numbered_docx(
+        [(0, "本採購適用政府採購法及其主管機關所訂定之規定。"),
+         (0, "本標案名稱：辦公大樓清潔勞務。"),
+         (0, "投標廠商之基本資格如下："),
+         (1, "依法辦理公司或商業登記者。"),
+         (1, "其他經機關認定者。"),
+         (0, "本須知未載明之事項，依政府採購法規定辦理。")],
+        levels=[("taiwaneseCountingThousand", "%1、"), ("taiwaneseCountingThousand", "(%2)")],
+    )
+    p = _write(tmp_path, "templates/tender-instructions.docx", data)
+    (doc,) = load_path(p, max_bytes=MAX)
+    assert doc.text.split("\n")[:4] == ["一、本採購適用政府採購法及其主管機關所訂定之規定。", "二、本標案名稱：辦公大樓清潔勞務。",
+                                        "三、投標廠商之基本資格如下：", "(一)依法辦理公司或商業登記者。"]
+    sd = parse_structure(doc.model_copy(update={"title": "投標須知（範例）"}))
+    assert sd.unit == Unit.point and sd.domain == Domain.template
+    assert [s.no for s in sd.sections] == ["1", "2", "3", "4"]
+    assert sd.sections[2].text == "投標廠商之基本資格如下：\n(一)依法辦理公司或商業登記者。\n(二)其他經機關認定者。"
+
+
+@pytest.mark.parametrize("n,fmt,expected", [
+    (22, "taiwaneseCountingThousand", "二十二"), (3, "chineseLegalSimplified", "參"), (2, "ideographTraditional", "乙"),
+    (4, "decimal", "4"), (12, "upperRoman", "XII"), (3, "lowerLetter", "c"), (105, "ideographDigital", "一〇五"),
+])
+def test_word_number_formats(n: int, fmt: str, expected: str) -> None:
+    from ingest.loaders.word_numbering import format_number
+
+    assert format_number(n, fmt) == expected

@@ -1,4 +1,5 @@
-"""DOCX loader (python-docx): paragraphs and tables in document order; headings become '#' markers."""
+"""DOCX loader (python-docx): paragraphs and tables in document order; headings become '#' markers and
+automatic list numbers (一、 (一) 1.) are rendered into the text."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from ingest.loaders.word_numbering import Numbering
 from ingest.models import IngestError, LoadedDocument
 
 _HEADING_RE = re.compile(r"^(?:heading|標題)\s*(\d)$", re.I)
@@ -32,16 +34,19 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
     except Exception as e:
         raise IngestError(path, f"無法讀取：DOCX 檔案損毀或不是 Word 文件（{type(e).__name__}）") from e
 
+    numbering = Numbering(document)
     lines: list[str] = []
     body = document.element.body
     for child in body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             para = Paragraph(child, document)
+            number = numbering.label(para)  # counted even for empty paragraphs, as Word does
             text = para.text.strip()
             if not text:
                 lines.append("")
                 continue
+            text = number + text
             style = para.style.name if para.style is not None else ""
             level = _heading_level(style or "")
             lines.append(("#" * level + " " + text) if level else text)
