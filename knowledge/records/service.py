@@ -144,7 +144,7 @@ class RecordsService:
                    status: str | None = None, method: str | None = None, date_from: date | None = None,
                    date_to: date | None = None, min_amount: int | None = None, max_amount: int | None = None,
                    limit: int = 50) -> list[CaseOut]:
-        """Cases matching all given filters, newest announcement first.
+        """Cases matching all given filters, newest announcement first (not yet announced last).
 
         ``text`` matches a substring of 案名 or 案號; ``date_from``/``date_to`` bound 公告日 (inclusive);
         ``min_amount``/``max_amount`` bound 採購金額 (inclusive). ``limit`` is capped at 500.
@@ -173,7 +173,7 @@ class RecordsService:
             stmt = stmt.where(ProcurementCase.amount >= min_amount)
         if max_amount is not None:
             stmt = stmt.where(ProcurementCase.amount <= max_amount)
-        stmt = stmt.order_by(ProcurementCase.announced_on.desc(), ProcurementCase.case_no)
+        stmt = stmt.order_by(ProcurementCase.announced_on.desc().nulls_last(), ProcurementCase.case_no)
         stmt = stmt.limit(max(1, min(limit, MAX_LIMIT)))
         with self._ro.session() as s:
             return [_case_out(c) for c in s.scalars(stmt).unique().all()]
