@@ -72,3 +72,13 @@ def test_many_references_in_a_real_article() -> None:
     text = ("前項第九款專業服務、技術服務、資訊服務及第十款之廠商評選辦法與服務費用計算方式與第十一款、"
             "第十三款及第十四款之作業辦法，由主管機關定之。")
     assert parse_article_ref(text) == []  # 款 without 條 is not an article reference
+
+
+@pytest.mark.parametrize("text,law", [
+    ("我想知道政府採購法第22條的內容", "政府採購法"),
+    ("請問檔案法第17條是什麼", "檔案法"),
+    ("最有利標評選辦法第11條怎麼規定", "最有利標評選辦法"),
+    ("機關主會計及有關單位會同監辦採購辦法第4條", "機關主會計及有關單位會同監辦採購辦法"),
+])
+def test_law_name_is_trimmed_from_a_question(text: str, law: str) -> None:
+    assert parse_article_ref(text)[0].law == law
