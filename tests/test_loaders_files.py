@@ -32,7 +32,7 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
 def test_pdf_with_traditional_chinese(tmp_path: Path) -> None:
     p = _write(tmp_path, "procurement/gpa.pdf", make_pdf([LAW_PAGE_1, LAW_PAGE_2, LAW_PAGE_3], title="政府採購法"))
     (doc,) = load_path(p, max_bytes=MAX)
-    assert doc.fmt == "pdf" and doc.title == "政府採購法" and doc.domain == Domain.procurement
+    assert doc.fmt == "pdf" and doc.meta["meta_title"] == "政府採購法" and doc.domain == Domain.procurement
     assert "為建立政府採購制度" in doc.text
     assert "第 2 頁" not in doc.text  # page numbers removed
     assert doc.text.count("政府採購法") == 0  # the repeated running header is gone
@@ -98,10 +98,10 @@ def test_docx_headings_paragraphs_and_table(tmp_path: Path) -> None:
     ], title="市政大樓消防防護計畫")
     p = _write(tmp_path, "plans/fire-plan.docx", data)
     (doc,) = load_path(p, max_bytes=MAX)
-    assert doc.fmt == "docx" and doc.title == "市政大樓消防防護計畫" and doc.domain == Domain.plan
+    assert doc.fmt == "docx" and doc.meta["meta_title"] == "市政大樓消防防護計畫" and doc.domain == Domain.plan
     assert "## 壹、總則" in doc.text and "滅火班 | 初期滅火" in doc.text
     sd = parse_structure(doc)
-    assert sd.unit == Unit.section
+    assert sd.unit == Unit.section and sd.title == "市政大樓消防防護計畫（範例）"  # the single h1 wins
     by_no = {s.no: s for s in sd.sections}
     assert set(by_no) == {"壹", "貳/1", "貳/2"}
     assert by_no["貳/1"].text == "編組如下表：\n班別 | 任務\n滅火班 | 初期滅火\n通報班 | 通報119"
@@ -285,3 +285,10 @@ def test_word_number_formats(n: int, fmt: str, expected: str) -> None:
     from ingest.loaders.word_numbering import format_number
 
     assert format_number(n, fmt) == expected
+
+
+def test_pdf_title_from_text_and_junk_metadata_title(tmp_path: Path) -> None:
+    pdf = make_pdf([["政府採購法", "第 1 條", "為建立政府採購制度，特制定本法。", "第 2 條", "本法所稱採購，指工程之定作。"]])
+    (doc,) = load_path(_write(tmp_path, "procurement/x.pdf", pdf), max_bytes=MAX)  # reportlab says "untitled"
+    assert "meta_title" not in doc.meta
+    assert parse_structure(doc).title == "政府採購法"

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.models import IngestError, LoadedDocument
@@ -16,6 +19,7 @@ _PAGE_NO_RE = re.compile(
     r"|\d+\s*/\s*\d+|\d+|page\s*\d+(?:\s*of\s*\d+)?|-\s*\d+\s*-)[-–—\s]*$",
     re.I,
 )
+_JUNK_TITLE = re.compile(r"^(?:untitled|無標題|未命名|document\d*)$|\.(?:docx?|pdf|odt|txt)$|^microsoft word", re.I)
 _EDGE = 2  # lines at the top and at the bottom of a page considered for headers/footers
 
 
@@ -91,13 +95,28 @@ def strip_headers_footers(pages: list[list[str]]) -> list[list[str]]:
     return out
 
 
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs warnings for every malformed object; the loader reports one clear reason instead."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def load_pdf(path: Path, data: bytes) -> LoadedDocument:
-    texts, title = _page_texts(path, data)
+    with _quiet_pypdf():
+        texts, title = _page_texts(path, data)
     pages = [t.replace("\r\n", "\n").replace("\r", "\n").split("\n") for t in texts]
     pages = strip_headers_footers(pages)
     text = "\n".join("\n".join(lines).strip("\n") for lines in pages if any(ln.strip() for ln in lines))
     visible = re.sub(r"\s+", "", text)
     if len(visible) < 20 or len(visible) < 5 * len(pages):
         raise IngestError(path, "無法讀取：PDF 沒有可擷取的文字，可能是掃描影像，需要先 OCR")
-    return LoadedDocument(path=str(path), fmt="pdf", text=text, title=title,
-                          meta={"pages": len(pages)})
+    meta: dict[str, str | int | float | bool | None] = {"pages": len(pages)}
+    if title and not _JUNK_TITLE.search(title):
+        meta["meta_title"] = title  # used only when the text itself has no title line
+    return LoadedDocument(path=str(path), fmt="pdf", text=text, meta=meta)

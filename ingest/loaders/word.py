@@ -65,5 +65,6 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
     text = "\n".join(lines).strip()
     if not text:
         raise IngestError(path, "檔案沒有可用的文字內容（DOCX 內沒有文字）")
-    title = (document.core_properties.title or "").strip() or None
-    return LoadedDocument(path=str(path), fmt="docx", text=text, title=title)
+    title = (document.core_properties.title or "").strip()
+    meta: dict[str, str | int | float | bool | None] = {"meta_title": title} if title else {}
+    return LoadedDocument(path=str(path), fmt="docx", text=text, meta=meta)

@@ -97,7 +97,8 @@ def parse_structure(doc: LoadedDocument) -> SourceDocument:
         raise IngestError(doc.path, "找不到任何條文或段落內容")
 
     stem = Path(doc.path).stem
-    title = (doc.title or (parsed.title if parsed else None) or stem).strip()
+    # the file's own title > a title line in the text > PDF/DOCX metadata title > file name
+    title = (doc.title or (parsed.title if parsed else None) or _meta_str(meta, "meta_title") or stem).strip()
     doc_id = doc.doc_id or slugify(stem)
     domain = doc.domain or infer_domain_from_text(title + "\n" + "\n".join(s.text for s in sections[:50]))
     if domain is None:
@@ -121,5 +122,6 @@ def parse_structure(doc: LoadedDocument) -> SourceDocument:
     return SourceDocument(
         doc_id=doc_id, title=title, domain=domain, unit=unit, source_path=doc.path, fmt=doc.fmt,
         amended=amended, effective=doc.effective, version=version, access_level=access, partial=partial,
+        sample=_meta_bool(meta, "sample"),
         note=note, url=_meta_str(meta, "url"), content_hash=content_hash, sections=sections,
     )
