@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from ingest.models import Section, Unit
@@ -79,7 +79,8 @@ def _accept_enumeration(cands: list[_Cand], *, allow_gaps: bool) -> tuple[set[in
             is_next_point = last is not None and c.n == last + 1
             if is_next_item and is_next_point:
                 # ambiguous: indentation first, then look ahead for another candidate with the same number
-                if point_indent is not None and c.indent > point_indent or any(o.n == c.n and o.group == c.group for o in cands[k + 1:]):
+                deeper = point_indent is not None and c.indent > point_indent
+                if deeper or any(o.n == c.n and o.group == c.group for o in cands[k + 1:]):
                     is_next_point = False
                 else:
                     is_next_item = False
@@ -114,7 +115,6 @@ def _accept_enumeration(cands: list[_Cand], *, allow_gaps: bool) -> tuple[set[in
     return accepted, restarted
 
 
-
 # --- the parser --------------------------------------------------------------------------------------
 @dataclass
 class ParsedText:
@@ -123,12 +123,13 @@ class ParsedText:
     title: str | None = None  # title found in the text (法規名稱: …, a single leading '# ' heading)
     amended: date | None = None  # date found in the preamble (修正日期 …, 民國107年10月17日)
     preamble: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 _DELETED_RE = re.compile(r"^[（(]?\s*(?:本條|本點)?(?:已)?刪除\s*[)）]?\s*[。.]?$")
 _PLAN_TITLE_RE = re.compile(r"計畫|手冊|說明|指引|簡報|報告|範例")
 _POINT_TITLE_RE = re.compile(r"要點|須知|作業規定|規範|注意事項|範本|要項")
+
+
 def is_deleted_text(text: str) -> bool:
     """True for article texts such as "（刪除）" or "本條刪除。"."""
     return bool(_DELETED_RE.match(to_halfwidth(text.strip())))
