@@ -64,10 +64,17 @@ def test_parse_amount(text, value) -> None:
     assert parse_amount(text) == value
 
 
-@pytest.mark.parametrize("bad", ["abc", "", "-5", "1.23456萬元", "150萬多"])
+@pytest.mark.parametrize("bad", ["abc", "", "-5", "1.23456萬元", "150萬多", "1,500,00", "15,00000"])
 def test_parse_amount_rejects(bad) -> None:
-    with pytest.raises(ValueError, match="金額"):
+    with pytest.raises(ValueError, match="金額|千分位"):
         parse_amount(bad)
+
+
+def test_parse_amount_agrees_with_the_calculators_parser() -> None:
+    """Users type amounts the same way everywhere; the records importer must read them the same."""
+    calc = pytest.importorskip("assistant.calculators.amounts")
+    for text in ("1,500,000", "150萬", "1.5億", "新臺幣150萬元", "NT$12,345", "150萬5000", "３０萬", "一百五十萬"):
+        assert parse_amount(text) == calc.parse_amount_twd(text), text
 
 
 # --- happy paths ----------------------------------------------------------------------------------
@@ -147,6 +154,10 @@ def test_bundle_is_one_transaction(engine, tmp_path: Path) -> None:
     assert reports[0].ok and not reports[1].ok
     assert reports[1].errors[0].line == 2 and reports[1].errors[0].field == "amount"
     assert _count(engine, Vendor) == 0  # vendors rolled back with the failing cases file
+    assert reports[0].inserted == 0  # and the report does not claim otherwise
+    missing = import_bundle(engine, [("vendors", vendors), ("cases", tmp_path / "nope.csv")])
+    assert missing[0].inserted == 0 and missing[1].errors[0].line == 0
+    assert _count(engine, Vendor) == 0
 
 
 def test_duplicates_and_upsert_policy(engine, tmp_path: Path) -> None:

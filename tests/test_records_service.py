@@ -154,6 +154,18 @@ def test_find_cases_filters(svc: RecordsService) -> None:
         svc.find_cases(category="家具")
 
 
+def test_text_dates_and_amounts_are_accepted(svc: RecordsService) -> None:
+    """Tools may pass ROC dates and 萬 amounts as text; bad text is a zh-TW validation error."""
+    assert [c.case_no for c in svc.find_cases(date_from="114.01.10", min_amount="150萬")] == ["114A002", "114A003"]
+    assert svc.failed_tender_report("unit", date_from="民國114年2月1日").rounds == 4
+    assert svc.vendor_suspension_check(V2, on="114/7/1").suspended
+    with pytest.raises(RecordsValidationError, match="無法辨識的日期") as err:
+        svc.find_cases(date_to="下週")
+    assert err.value.issues[0][0] == "date_to"
+    with pytest.raises(RecordsValidationError, match="金額"):
+        svc.find_cases(max_amount="很多")
+
+
 # --- failed tender report --------------------------------------------------------------------------
 def test_failed_tender_report_totals_and_units(svc: RecordsService) -> None:
     rep = svc.failed_tender_report("unit")
@@ -263,6 +275,8 @@ def test_log_list_count_consultations(svc: RecordsService) -> None:
     assert counts.total == 2 and counts.follow_up == 1
     assert counts.by_category == {"招標": 1, "決標": 0, "履約": 0, "驗收": 0, "爭議": 1, "其他": 0}
     assert svc.consultation_counts(date(2025, 10, 3)).total == 0
+    assert svc.consultation_counts("114年10月1日").total == 2
+    assert [x.ref for x in svc.list_consultations(day="2025-10-02")] == ["Q20251002-001"]
 
 
 def test_log_consultation_validation(svc: RecordsService) -> None:

@@ -9,6 +9,8 @@ from ingest.zh import cn_to_int, to_halfwidth
 
 _UNIT = {"億": 100_000_000, "萬": 10_000, "千": 1_000, "仟": 1_000, "": 1}
 _SEGMENT = re.compile(r"(\d+(?:\.\d+)?)(億|萬|千|仟)?")
+_COMMA_TOKEN = re.compile(r"[\d,]+(?:\.\d+)?")
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _PREFIXES = ("新臺幣", "新台幣", "NTD", "NT$", "NT", "$")
 
 
@@ -21,7 +23,11 @@ def parse_amount(text: str | int) -> int:
             raise ValueError("金額不可為負數")
         return text
     raw = text
-    t = to_halfwidth(text).strip().replace(",", "").replace("，", "").replace(" ", "")
+    t = to_halfwidth(text).strip().replace(" ", "")
+    for token in _COMMA_TOKEN.findall(t):
+        if "," in token and not _GROUPED.fullmatch(token):
+            raise ValueError(f"千分位逗號位置不正確：「{raw}」")
+    t = t.replace(",", "")
     for p in _PREFIXES:
         if t.upper().startswith(p):
             t = t[len(p):]

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 from .models import Base
 
@@ -93,7 +94,8 @@ class ReadOnlyAccess:
                 conn.execute("PRAGMA query_only=ON")
                 return conn
 
-            ro = create_engine("sqlite://", creator=connect)
+            # QueuePool explicitly: a bare "sqlite://" URL would otherwise get the in-memory SingletonThreadPool
+            ro = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
         else:
             ro = create_engine(self._engine.url)
             stmt = {"postgresql": "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",

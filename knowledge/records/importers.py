@@ -309,7 +309,8 @@ def import_rows(session: Session, table: str, records: Sequence[tuple[int, dict[
                 mode: Mode = "insert", source: str = "") -> ImportReport:
     """Validate, resolve and stage rows in ``session`` (flushes, never commits).
 
-    The caller commits only when the report is ok. Used by ``import_file`` / ``import_bundle``.
+    The caller commits when the report is ok and MUST roll back otherwise (rows may be staged).
+    Used by ``import_file`` / ``import_bundle``.
     """
     spec = _spec(table)
     report = ImportReport(table=table, source=source or table, rows_read=len(records))
@@ -385,16 +386,19 @@ def import_bundle(engine: Engine, files: Sequence[tuple[str, Path]], mode: Mode 
                 reason = f"無法讀取檔案：{exc}" if isinstance(exc, OSError) else str(exc)
                 reports.append(ImportReport(table=table, source=str(path),
                                             errors=[ImportIssue(line=0, field="（檔案）", reason=reason)]))
-                session.rollback()
-                return reports
+                return _rolled_back(session, reports)
             report = import_rows(session, table, records, mode=mode, source=str(path))
             reports.append(report)
             if not report.ok:
-                session.rollback()
-                for r in reports:
-                    r.inserted = r.updated = 0
-                return reports
+                return _rolled_back(session, reports)
         session.commit()
+    return reports
+
+
+def _rolled_back(session: Session, reports: list[ImportReport]) -> list[ImportReport]:
+    session.rollback()
+    for r in reports:
+        r.inserted = r.updated = 0
     return reports
 
 

@@ -20,8 +20,9 @@ from sqlalchemy import Engine, Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ingest.zh import to_halfwidth
+from ingest.zh import parse_date, to_halfwidth
 
+from .amounts import parse_amount
 from .db import ReadOnlyAccess
 from .importers import TABLES, export_timestamp, reason_zh
 from .models import (
@@ -70,6 +71,10 @@ from .vocab import (
 )
 
 GroupBy = Literal["cause", "unit", "category", "month"]
+DateLike = date | str
+"""A date, or text in ISO / ROC form (2025-01-06, 114.01.06, 民國114年1月6日)."""
+AmountLike = int | str
+"""NT$ amount as int, or text such as 1,500,000 / 150萬."""
 CONCLUDED_KINDS: tuple[str, ...] = (*FAILED_KINDS, "決標")
 AED_CHECK_MONTHS = 6  # 公共場所必要緊急救護設備管理辦法第7條：至少每半年檢查
 DRILL_EVERY_MONTHS = 6  # 消防法施行細則第5條第5款：每半年至少一次
@@ -101,6 +106,24 @@ def _escape(text: str) -> str:
 
 def _like(text: str) -> str:
     return "%" + _escape(text) + "%"
+
+
+def _date(value: DateLike | None, field: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise RecordsValidationError([(field, str(exc))]) from None
+
+
+def _amount(value: AmountLike | None, field: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_amount(value)
+    except ValueError as exc:
+        raise RecordsValidationError([(field, str(exc))]) from None
 
 
 def _check_choice(value: str | None, choices: Sequence[str], label: str) -> None:
@@ -141,14 +164,18 @@ class RecordsService:
             return CaseDetail(**_case_out(case).model_dump(), events=events)
 
     def find_cases(self, text: str | None = None, unit: str | None = None, category: str | None = None,
-                   status: str | None = None, method: str | None = None, date_from: date | None = None,
-                   date_to: date | None = None, min_amount: int | None = None, max_amount: int | None = None,
+                   status: str | None = None, method: str | None = None, date_from: DateLike | None = None,
+                   date_to: DateLike | None = None, min_amount: AmountLike | None = None,
+                   max_amount: AmountLike | None = None,
                    limit: int = 50) -> list[CaseOut]:
         """Cases matching all given filters, newest announcement first (not yet announced last).
 
         ``text`` matches a substring of 案名 or 案號; ``date_from``/``date_to`` bound 公告日 (inclusive);
         ``min_amount``/``max_amount`` bound 採購金額 (inclusive). ``limit`` is capped at 500.
+        Dates may be ISO or ROC text (113.01.01, 民國113年1月1日); amounts may be text (150萬).
         """
+        date_from, date_to = _date(date_from, "date_from"), _date(date_to, "date_to")
+        min_amount, max_amount = _amount(min_amount, "min_amount"), _amount(max_amount, "max_amount")
         _check_choice(category, CATEGORIES, "類別")
         _check_choice(status, STATUSES, "狀態")
         _check_choice(method, METHODS, "招標方式")
@@ -179,7 +206,8 @@ class RecordsService:
             return [_case_out(c) for c in s.scalars(stmt).unique().all()]
 
     def failed_tender_report(self, group_by: GroupBy = "cause", unit: str | None = None,
-                             date_from: date | None = None, date_to: date | None = None) -> FailedTenderReport:
+                             date_from: DateLike | None = None, date_to: DateLike | None = None,
+                             ) -> FailedTenderReport:
         """Failed-tender (流標/廢標) counts and rates.
 
         Definitions (all counts are tender *events* whose date falls in [date_from, date_to]):
@@ -194,6 +222,7 @@ class RecordsService:
         ``rate`` = failures with that cause / all rounds, and ``share`` = failures with that cause /
         all failures.
         """
+        date_from, date_to = _date(date_from, "date_from"), _date(date_to, "date_to")
         if group_by not in ("cause", "unit", "category", "month"):
             raise RecordsValidationError([("group_by", "只能是 cause、unit、category 或 month")])
         conds = []
@@ -245,12 +274,12 @@ class RecordsService:
                        "撤銷決標、重新招標不計入。")
 
     # --- vendors -------------------------------------------------------------------------------
-    def vendor_suspension_check(self, tax_id_or_name: str, on: date | None = None) -> VendorCheckResult:
+    def vendor_suspension_check(self, tax_id_or_name: str, on: DateLike | None = None) -> VendorCheckResult:
         """Is the vendor (8-digit 統一編號, or part of its name) suspended (刊登政府採購公報) on ``on``?
 
         ``on`` defaults to today. A suspension is active when start_on <= on <= end_on.
         """
-        on = on or date.today()
+        on = _date(on, "on") or date.today()
         q = to_halfwidth(tax_id_or_name).strip()
         if not q:
             raise RecordsValidationError([("tax_id_or_name", "請輸入廠商統一編號或名稱")])
@@ -295,7 +324,7 @@ class RecordsService:
             return [_retention_out(r) for r in rows]
 
     # --- building safety -----------------------------------------------------------------------
-    def building_safety_status(self, on: date | None = None, window_days: int = 30) -> BuildingSafetyStatus:
+    def building_safety_status(self, on: DateLike | None = None, window_days: int = 30) -> BuildingSafetyStatus:
         """AED checks/expiries, fire-drill frequency and inspection deadlines as of ``on`` (default today).
 
         Rules applied:
@@ -307,7 +336,7 @@ class RecordsService:
         - Inspections: latest record per kind; overdue when its next due date < ``on``; due soon within
           ``window_days``.
         """
-        on = on or date.today()
+        on = _date(on, "on") or date.today()
         soon = on + timedelta(days=window_days)
         with self._ro.session() as s:
             aeds = s.scalars(select(AedDevice).order_by(AedDevice.floor, AedDevice.serial)).all()
@@ -370,10 +399,11 @@ class RecordsService:
                 return _consultation_out(obj)
         raise RuntimeError("無法產生諮詢紀錄編號，請再試一次")
 
-    def list_consultations(self, day: date | None = None, category: str | None = None,
+    def list_consultations(self, day: DateLike | None = None, category: str | None = None,
                            follow_up: bool | None = None, limit: int = 200) -> list[ConsultationOut]:
         """Consultations (oldest first) on ``day`` and/or of ``category``; ``follow_up`` filters the flag."""
         _check_choice(category, CONSULTATION_CATEGORIES, "類別")
+        day = _date(day, "day")
         stmt: Select[Any] = select(Consultation)
         if day:
             start = datetime.combine(day, time(0, 0))
@@ -387,9 +417,12 @@ class RecordsService:
         with self._ro.session() as s:
             return [_consultation_out(c) for c in s.scalars(stmt).all()]
 
-    def consultation_counts(self, day: date) -> ConsultationCounts:
+    def consultation_counts(self, day: DateLike) -> ConsultationCounts:
         """Number of consultations on ``day`` per category (all categories listed), and follow-ups."""
-        start = datetime.combine(day, time(0, 0))
+        the_day = _date(day, "day")
+        if the_day is None:
+            raise RecordsValidationError([("day", "請提供日期")])
+        start = datetime.combine(the_day, time(0, 0))
         window = and_(Consultation.occurred_at >= start, Consultation.occurred_at < start + timedelta(days=1))
         with self._ro.session() as s:
             per = {c: n for c, n in s.execute(select(Consultation.category, func.count()).where(window)
@@ -397,12 +430,13 @@ class RecordsService:
             fu = s.scalar(select(func.count()).select_from(Consultation)
                           .where(window, Consultation.follow_up.is_(True))) or 0
         by_cat = {c: int(per.get(c, 0)) for c in CONSULTATION_CATEGORIES}
-        return ConsultationCounts(day=day, total=sum(by_cat.values()), by_category=by_cat, follow_up=int(fu))
+        return ConsultationCounts(day=the_day, total=sum(by_cat.values()), by_category=by_cat, follow_up=int(fu))
 
-    def export_consultations_csv(self, date_from: date | None = None, date_to: date | None = None,
+    def export_consultations_csv(self, date_from: DateLike | None = None, date_to: DateLike | None = None,
                                  category: str | None = None) -> str:
         """CSV text (UTF-8, header row) of consultations in [date_from, date_to]; same columns as the importer."""
         _check_choice(category, CONSULTATION_CATEGORIES, "類別")
+        date_from, date_to = _date(date_from, "date_from"), _date(date_to, "date_to")
         stmt: Select[Any] = select(Consultation)
         if date_from:
             stmt = stmt.where(Consultation.occurred_at >= datetime.combine(date_from, time(0, 0)))
