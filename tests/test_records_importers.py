@@ -128,12 +128,12 @@ def test_row_errors_have_line_field_reason_and_nothing_is_imported(engine, tmp_p
     got = {(e.line, e.field) for e in rep.errors}
     assert (3, "類別") in got
     assert {(4, "案號"), (4, "採購金額"), (4, "公告日")} <= got
-    assert (5, "vendor_tax_id") in got
+    assert (5, "得標廠商統一編號") in got
     assert any(e.line == 6 and "開標日不可早於公告日" in e.reason for e in rep.errors)
     reasons = {(e.line, e.field): e.reason for e in rep.errors}
     assert reasons[(4, "案號")] == "必填欄位未填"
     assert "不在允許值內" in reasons[(3, "類別")]
-    assert "找不到統一編號" in reasons[(5, "vendor_tax_id")]
+    assert "找不到統一編號" in reasons[(5, "得標廠商統一編號")]
     assert _count(engine, ProcurementCase) == 0  # the valid first row was not imported either
     assert "全部未匯入" in rep.summary_zh()
 
@@ -199,3 +199,11 @@ def test_unreadable_files_are_reported(engine, tmp_path: Path) -> None:
     assert "不支援的檔案類型" in rep.errors[0].reason
     with pytest.raises(ValueError, match="不認得的資料表"):
         import_file(engine, "nope", bad_json)
+
+
+def test_duplicate_key_errors_name_the_column_as_written(engine, tmp_path: Path) -> None:
+    _vendors(engine, tmp_path)
+    text = f"統一編號,起始日,截止日,第101條款次\n{V1},114.01.01,114.06.30,7\n{V1},2025-01-01,2025-06-30,7\n{V2},2025-01-01,2024-06-30,7\n"
+    rep = import_file(engine, "suspensions", _write(tmp_path / "s.csv", text))
+    assert [(e.line, e.field) for e in rep.errors] == [(3, "統一編號"), (4, "（整筆）")]
+    assert rep.errors[0].reason.startswith("與第2行重複") and rep.errors[1].reason == "截止日不可早於起始日"

@@ -57,8 +57,6 @@ from .schemas import (
 )
 
 Mode = Literal["insert", "upsert"]
-TableName = Literal["causes", "vendors", "suspensions", "cases", "events", "consultations",
-                    "seed_teachers", "aeds", "drills", "inspections", "retention"]
 
 
 class ImportIssue(BaseModel):
@@ -179,15 +177,20 @@ class TableSpec:
     model: type[Base]
     key: tuple[str, ...]  # model columns forming the natural key
     to_values: Callable[[Any, _Lookups], dict[str, Any]] = _default_values
+    key_field: str = ""  # schema field named in duplicate-key errors (default: key[0])
+
+    @property
+    def reported_key_field(self) -> str:
+        return self.key_field or self.key[0]
 
 
 TABLES: dict[str, TableSpec] = {s.name: s for s in (
     TableSpec("causes", "流標/廢標原因分類", CauseRow, TenderCause, ("code",)),
     TableSpec("vendors", "廠商", VendorRow, Vendor, ("tax_id",)),
     TableSpec("suspensions", "廠商停權（刊登公報）", SuspensionRow, VendorSuspension,
-              ("vendor_id", "start_on", "ground_item"), _suspension_values),
+              ("vendor_id", "start_on", "ground_item"), _suspension_values, "tax_id"),
     TableSpec("cases", "採購案件", CaseRow, ProcurementCase, ("case_no",), _cases_values),
-    TableSpec("events", "招標事件", EventRow, TenderEvent, ("case_id", "event_on", "kind"), _event_values),
+    TableSpec("events", "招標事件", EventRow, TenderEvent, ("case_id", "event_on", "kind"), _event_values, "case_no"),
     TableSpec("consultations", "採購諮詢紀錄", ConsultationRow, Consultation, ("ref",), _consultation_values),
     TableSpec("seed_teachers", "採購種子教師", SeedTeacherRow, SeedTeacher, ("name", "district")),
     TableSpec("aeds", "AED設備", AedRow, AedDevice, ("serial",)),
@@ -292,12 +295,12 @@ def _canonical_headers(spec: TableSpec, raw: dict[str, Any]) -> tuple[dict[str, 
 
 
 def _validate(spec: TableSpec, records: Sequence[tuple[int, dict[str, Any]]],
-              report: ImportReport) -> list[tuple[int, RowBase]]:
-    valid: list[tuple[int, RowBase]] = []
+              report: ImportReport) -> list[tuple[int, RowBase, dict[str, str]]]:
+    valid: list[tuple[int, RowBase, dict[str, str]]] = []
     for line, raw in records:
         rec, shown = _canonical_headers(spec, raw)
         try:
-            valid.append((line, spec.schema.model_validate(rec)))
+            valid.append((line, spec.schema.model_validate(rec), shown))
         except ValidationError as exc:
             for err in exc.errors():
                 field = str(err["loc"][0]) if err.get("loc") else "（整筆）"
@@ -316,25 +319,27 @@ def import_rows(session: Session, table: str, records: Sequence[tuple[int, dict[
     report = ImportReport(table=table, source=source or table, rows_read=len(records))
     valid = _validate(spec, records, report)
     lookups = _Lookups(session)
-    staged: list[tuple[int, dict[str, Any]]] = []
+    staged: list[tuple[int, dict[str, Any], str]] = []
     seen: dict[tuple[Any, ...], int] = {}
-    for line, row in valid:
+    for line, row, shown in valid:
         try:
             values = spec.to_values(row, lookups)
         except RowError as exc:
-            report.errors.append(ImportIssue(line=line, field=exc.field, reason=exc.reason))
+            report.errors.append(ImportIssue(line=line, field=shown.get(exc.field, exc.field), reason=exc.reason))
             continue
         key = tuple(values[k] for k in spec.key)
+        key_field = shown.get(spec.reported_key_field, spec.reported_key_field)
         if key in seen:
-            report.errors.append(ImportIssue(line=line, field=spec.key[0],
+            report.errors.append(ImportIssue(line=line, field=key_field,
                                              reason=f"與第{seen[key]}行重複（{_key_text(key)}）"))
             continue
         seen[key] = line
-        staged.append((line, values))
+        staged.append((line, values, key_field))
     if report.errors:
+        report.errors.sort(key=lambda e: e.line)  # stable: per line, validation problems first
         return report
     existing = _existing(session, spec)
-    for line, values in staged:
+    for line, values, key_field in staged:
         key = tuple(values[k] for k in spec.key)
         obj = existing.get(key)
         if obj is None:
@@ -346,7 +351,7 @@ def import_rows(session: Session, table: str, records: Sequence[tuple[int, dict[
             report.updated += 1
         else:
             report.errors.append(ImportIssue(
-                line=line, field=spec.key[0],
+                line=line, field=key_field,
                 reason=f"資料已存在（{_key_text(key)}）；如要更新既有資料請改用 upsert 模式"))
     if not report.errors:
         session.flush()

@@ -241,8 +241,11 @@ def _simulate(rng: random.Random, case: dict[str, Any], announced: date, data: _
     posted = announced
     for round_no in range(1, 4):
         opened = _workday(posted + timedelta(days=tender_days + rng.randint(0, 7)))
+        note = f"第{round_no}次招標" if round_no > 1 else ""
+        if method == "限制性招標":
+            note = "邀請廠商比價或議價" + (f"（{note}）" if note else "")
         ev.append({"case_no": no, "event_on": _iso(posted), "kind": "公告" if round_no == 1 else "重新招標",
-                   "cause_code": "", "note": "" if round_no == 1 else f"第{round_no}次招標"})
+                   "cause_code": "", "note": note})
         if opened > REFERENCE_DATE:
             case["status"] = "招標中"
             return
