@@ -93,6 +93,7 @@ def chunk_document(doc: SourceDocument, max_tokens: int = 600) -> list[Chunk]:
                     n_tokens=count_tokens(text),
                     access_level=doc.access_level,
                     partial=doc.partial,
+                    sample=doc.sample,
                 )
             )
     return chunks

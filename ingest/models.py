@@ -87,6 +87,7 @@ class SourceDocument(BaseModel):
     version: str  # amended date ISO, or "h:<hash12>" when undated
     access_level: AccessLevel = AccessLevel.public
     partial: bool = False
+    sample: bool = False  # 範例: written as an example, not an official text
     note: str | None = None  # completeness / provenance note (zh or en)
     url: str | None = None
     content_hash: str
@@ -114,6 +115,7 @@ class Chunk(BaseModel):
     n_tokens: int
     access_level: AccessLevel = AccessLevel.public
     partial: bool = False
+    sample: bool = False
 
     @property
     def version_key(self) -> str:

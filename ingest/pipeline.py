@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,10 @@ from knowledge.registry import DocumentWrite, Registry
 from knowledge.vectorstore import VectorEntry, VectorStore
 
 IGNORED_NAMES = {"README.md", "SOURCES.md", "LICENSE", ".DS_Store"}
+
+# Bump when loaders/parser/chunker output changes: every file is then re-parsed (embeddings still
+# come from the cache when a chunk's text is unchanged).
+PIPELINE_VERSION = "2026-11-27.2"
 
 
 @dataclass
@@ -152,6 +157,7 @@ class Indexer:
         known = self.registry.documents()
         known_by_file: dict[str, list[str]] = {}
         known_hash: dict[str, str] = {}
+        stale_pipeline = self.registry.get_state("pipeline_version") != PIPELINE_VERSION
         for d in known:
             known_by_file.setdefault(_file_of(d.source_path), []).append(d.source_path)
             known_hash[_file_of(d.source_path)] = d.file_hash
@@ -170,7 +176,7 @@ class Indexer:
             except OSError as e:
                 report.failed.append(FileFailure(str(f), f"無法讀取檔案：{e.strerror or e}"))
                 continue
-            if known_hash.get(str(f)) == fh:
+            if known_hash.get(str(f)) == fh and not stale_pipeline:
                 report.unchanged.append(str(f))
                 continue
             try:
@@ -222,7 +228,7 @@ class Indexer:
         dropped = [k for k in replaced_keys if k not in new_keys]
         report.removed = sorted({_file_of(k) for k in removed})
 
-        if not writes and not removed and not dropped:
+        if not writes and not removed and not dropped and not stale_pipeline:
             report.chunks_total = len(self.registry.chunk_ids())
             report.seconds = time.time() - t0
             return report
@@ -246,7 +252,8 @@ class Indexer:
         # 5. the atomic swap
         old_ids = set(self.registry.chunk_ids())
         old_snap = self.registry.get_state("lexical_snapshot")
-        self.registry.commit_run(writes, [*removed, *dropped], snap, report.to_dict())
+        self.registry.commit_run(writes, [*removed, *dropped], snap, report.to_dict(),
+                                 pipeline_version=PIPELINE_VERSION)
 
         # 6. cleanup
         live = {c.chunk_id for c in final}
@@ -318,9 +325,14 @@ def vector_entries(chunks: list[Chunk]) -> list[VectorEntry]:
     """
     out: list[VectorEntry] = []
     for c in chunks:
-        out.append(VectorEntry(c.chunk_id, c, embedding_text(c)))
+        out.append(VectorEntry(c.chunk_id, c, _nfc(embedding_text(c))))
         lines = [ln for ln in c.text.split("\n") if len(ln.strip()) >= 8]
         if len(lines) > 1:
             head = " ".join(x for x in (c.title, c.label) if x)
-            out.extend(VectorEntry(f"{c.chunk_id}:{j}", c, f"{head}\n{ln}") for j, ln in enumerate(lines))
+            out.extend(VectorEntry(f"{c.chunk_id}:{j}", c, _nfc(f"{head}\n{ln}")) for j, ln in enumerate(lines))
     return out
+
+
+def _nfc(text: str) -> str:
+    """Model input only (stored texts stay verbatim): fold CJK compatibility ideographs."""
+    return unicodedata.normalize("NFC", text)

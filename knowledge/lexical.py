@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import unicodedata
 import uuid
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,9 @@ class Tokenizer:
             self._jieba.add_word(term, freq=200_000)
 
     def __call__(self, text: str) -> list[str]:
-        text = to_halfwidth(text).lower()
+        # NFC on the index side too: the law texts contain CJK compatibility ideographs (e.g. U+F967)
+        # that users never type; stored texts stay verbatim, only tokens are normalised.
+        text = unicodedata.normalize("NFC", to_halfwidth(text)).lower()
         words = [w.strip() for w in self._jieba.cut_for_search(text)]
         tokens = [w for w in words if w and _WORD.search(w) and w not in STOPWORDS]
         for run in _CJK_RUN.findall(text):

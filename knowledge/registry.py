@@ -180,7 +180,8 @@ class Registry:
 
     # --- the atomic commit ---------------------------------------------------------------------
     def commit_run(self, writes: Iterable[DocumentWrite], removed: Iterable[str],
-                   lexical_snapshot: str | None, report: dict[str, object]) -> None:
+                   lexical_snapshot: str | None, report: dict[str, object],
+                   pipeline_version: str | None = None) -> None:
         now = time.time()
         with self.transaction() as c:
             for path in removed:
@@ -204,6 +205,8 @@ class Registry:
                                for i, ch in enumerate(w.chunks)])
             if lexical_snapshot is not None:
                 c.execute("INSERT OR REPLACE INTO state VALUES ('lexical_snapshot', ?)", (lexical_snapshot,))
+            if pipeline_version is not None:
+                c.execute("INSERT OR REPLACE INTO state VALUES ('pipeline_version', ?)", (pipeline_version,))
             c.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(self.generation() + 1),))
             c.execute("INSERT INTO runs (started, finished, report) VALUES (?,?,?)",
                       (report.get("started", now), now, json.dumps(report, ensure_ascii=False, default=str)))

@@ -13,6 +13,7 @@ Steps for a query:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -56,6 +57,7 @@ class RetrievalConfig:
     exact_boost: float = 1.0
     expand: bool = True
     statute_boost: float = 0.005
+    partial_penalty: float = 0.01
     coverage_expanded: bool = False
     idf_coverage: bool = False
     expand_dense: bool = True
@@ -80,9 +82,13 @@ def is_statute(title: str) -> bool:
 
 
 class HybridRetriever:
-    def __init__(self, kb: KnowledgeBase, config: RetrievalConfig | None = None):
+    def __init__(self, kb: KnowledgeBase, config: RetrievalConfig | None = None,
+                 expanders: Sequence[Callable[[str], str]] = ()):
+        """``expanders`` add statutory terms implied by a query (e.g. an amount -> its tier name);
+        they are injected by the composition root so knowledge/ does not depend on assistant/."""
         self.kb = kb
         self.config = config or RetrievalConfig()
+        self.expanders = list(expanders)
 
     def search(self, query: str, k: int | None = None, *, as_of: date | None = None,
                allowed: set[AccessLevel] | None = None, domain: str | None = None,
@@ -120,7 +126,7 @@ class HybridRetriever:
                 cand.score += weight / (cfg.rrf_k + rank)
                 cand.matched.append(tag)
 
-        extra = expand(q) if cfg.expand else ""
+        extra = " ".join([expand(q), *(f(q) for f in self.expanders)]).strip() if cfg.expand else ""
         q_lex = f"{q} {extra}".strip()
         if cfg.dense:
             vec = self.kb.embedder.embed_query(q_lex if cfg.expand_dense else q)
@@ -183,6 +189,9 @@ class HybridRetriever:
                 cand.score += cfg.title_boost
             if is_statute(c.title):
                 cand.score += cfg.statute_boost
+            if c.partial or c.sample:
+                # excerpts, lossy extracts and 範例 documents rank below authoritative full texts
+                cand.score -= cfg.partial_penalty
             if terms:
                 hay = f"{c.title}{c.label}{c.text}"
                 cov = sum(w for t, w in weights.items() if t in hay) / total_w

@@ -58,4 +58,6 @@ class Container:
 
     @cached_property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(self.kb, self.retrieval_config())
+        from assistant.nlu import amount_tier_expander
+
+        return HybridRetriever(self.kb, self.retrieval_config(), expanders=[amount_tier_expander()])

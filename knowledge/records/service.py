@@ -182,8 +182,8 @@ class RecordsService:
         stmt: Select[Any] = select(ProcurementCase).options(joinedload(ProcurementCase.vendor))
         if text and text.strip():
             pat = _like(to_halfwidth(text).strip())
-            stmt = stmt.where(or_(ProcurementCase.name.like(pat, escape="\\"),
-                                  ProcurementCase.case_no.like(pat, escape="\\")))
+            stmt = stmt.where(or_(ProcurementCase.name.ilike(pat, escape="\\"),
+                                  ProcurementCase.case_no.ilike(pat, escape="\\")))
         if unit:
             stmt = stmt.where(ProcurementCase.unit == unit.strip())
         if category:
@@ -290,7 +290,7 @@ class RecordsService:
                 raise RecordsValidationError([("tax_id", err)])
             stmt = stmt.where(Vendor.tax_id == q)
         else:
-            stmt = stmt.where(Vendor.name.like(_like(q), escape="\\")).order_by(Vendor.name).limit(20)
+            stmt = stmt.where(Vendor.name.ilike(_like(q), escape="\\")).order_by(Vendor.name).limit(20)
         with self._ro.session() as s:
             vendors = s.scalars(stmt).all()
             statuses = []
@@ -314,11 +314,11 @@ class RecordsService:
             raise RecordsValidationError([("text_or_code", "請輸入分類號或類目名稱關鍵字")])
         lim = max(1, min(limit, MAX_LIMIT))
         with self._ro.session() as s:
-            rows = s.scalars(select(RetentionEntry).where(RetentionEntry.class_code.like(_escape(q) + "%", escape="\\"))
+            rows = s.scalars(select(RetentionEntry).where(RetentionEntry.class_code.ilike(_escape(q) + "%", escape="\\"))
                              .order_by(RetentionEntry.class_code).limit(lim)).all()
             if not rows:
-                conds = [or_(RetentionEntry.title.like(_like(w), escape="\\"),
-                             RetentionEntry.note.like(_like(w), escape="\\")) for w in q.split()]
+                conds = [or_(RetentionEntry.title.ilike(_like(w), escape="\\"),
+                             RetentionEntry.note.ilike(_like(w), escape="\\")) for w in q.split()]
                 rows = s.scalars(select(RetentionEntry).where(and_(*conds))
                                  .order_by(RetentionEntry.class_code).limit(lim)).all()
             return [_retention_out(r) for r in rows]

@@ -1,0 +1,150 @@
+"""Question understanding without an LLM: the facts a question states, extracted exactly.
+
+Amounts (250萬, 新臺幣2,500,000元, 1.5億), procurement category (工程/財物/勞務 and everyday words
+for them), dates (ISO and ROC), case numbers, article references, tender-method hints (電子領標,
+公開閱覽, 緊急) and the intent the planner routes on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from assistant.calculators import parse_amount_twd
+from ingest.structure import parse_article_ref
+from ingest.zh import normalize_query, parse_date
+
+Category = Literal["工程", "財物", "勞務"]
+
+_AMOUNT = re.compile(
+    r"(?:新[臺台]幣|NT\$|NTD|\$)?\s*"
+    r"(?:\d[\d,]*(?:\.\d+)?\s*(?:億|萬|千萬|百萬|千|元|塊)+|\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*元?|\d{4,}\s*元"
+    r"|[一二三四五六七八九十百千兩零]+(?:億|萬)+[一二三四五六七八九十百千兩零]*(?:元)?)"
+)
+_CATEGORY_WORDS: list[tuple[Category, re.Pattern[str]]] = [
+    ("工程", re.compile(r"工程|營繕|修繕工程|裝修|整修|改善工程|新建|土木|建築")),
+    ("勞務", re.compile(r"勞務|委託|服務|委外|顧問|規劃|設計|清潔|保全|維護|訓練|活動|研究|資訊服務|派遣")),
+    ("財物", re.compile(r"財物|購買|採買|買|租賃|租|設備|物品|電腦|用品|車輛|器材|家具")),
+]
+_CASE_NO = re.compile(r"(?:案號[:：\s]*)?\b([A-Z]{1,4}-?\d{2,3}-?[A-Z0-9]*-?\d{2,5})\b", re.IGNORECASE)
+_DATE = re.compile(
+    r"(?:民國|中華民國)?\s*\d{2,3}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+    r"|(?<!\d)\d{2,3}[./]\d{1,2}[./]\d{1,2}(?!\d)")
+
+Intent = Literal["tier", "tender_period", "guarantee", "case", "failed_tenders", "vendor", "retention",
+                 "building_safety", "draft", "seed_teacher", "regulation"]
+
+
+@dataclass
+class Understanding:
+    text: str
+    amounts: list[int] = field(default_factory=list)
+    category: Category | None = None
+    dates: list[date] = field(default_factory=list)
+    case_numbers: list[str] = field(default_factory=list)
+    refs: list[object] = field(default_factory=list)
+    electronic_download: bool = False
+    electronic_bid: bool = False
+    public_inspection: bool = False
+    urgent: bool = False
+    intents: list[Intent] = field(default_factory=list)
+
+    @property
+    def amount(self) -> int | None:
+        return self.amounts[0] if self.amounts else None
+
+
+def extract_amounts(text: str) -> list[int]:
+    out: list[int] = []
+    for m in _AMOUNT.finditer(text):
+        raw = m.group(0).strip()
+        if re.fullmatch(r"\d{2,3}", raw):
+            continue
+        try:
+            value = parse_amount_twd(raw.replace("塊", "元"))
+        except ValueError:
+            continue
+        if value > 0:
+            out.append(value)
+    return out
+
+
+def extract_category(text: str) -> Category | None:
+    for cat, pat in _CATEGORY_WORDS:
+        if re.search(rf"(?<![非不]){cat}", text):
+            return cat
+    for cat, pat in _CATEGORY_WORDS:
+        if pat.search(text):
+            return cat
+    return None
+
+
+def extract_dates(text: str) -> list[date]:
+    out = []
+    for m in _DATE.finditer(text):
+        try:
+            d = parse_date(m.group(0))
+        except ValueError:
+            continue
+        if d is not None:
+            out.append(d)
+    return out
+
+
+_INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
+    ("draft", re.compile(r"(?:擬|起草|草擬|產生|寫|做)(?:一[份個])?.{0,8}(?:投標須知|招標公告|函|簽|公文|草稿)|草稿")),
+    ("tender_period", re.compile(r"等標期|公告(?:幾|多少|多久)|(?:幾|多少)天|截止投標|招標期限|多久才能開標")),
+    ("guarantee", re.compile(r"押標金|保證金|履約保證|保固|差額保證|擔保")),
+    ("tier", re.compile(r"級距|哪一級|什麼等級|屬於(?:哪|什麼)|公告金額|查核金額|巨額|小額|未達公告")),
+    ("failed_tenders", re.compile(r"(?:流標|廢標).*(?:統計|比率|率|原因分析|幾件|多少件|報表)|(?:統計|分析).*(?:流標|廢標)")),
+    ("vendor", re.compile(r"停權|刊登.*公報|拒絕往來|統一編號|統編|廠商.*(?:可以投標|能不能投標|有沒有被)")),
+    ("retention", re.compile(r"保存年限|保存多久|留多久|要存幾年|分類號")),
+    ("building_safety", re.compile(r"(?i)AED.*(?:到期|檢查狀況|哪幾台|清單|逾期)|演練紀錄|上次演練|消防.*申報.*(?:到期|狀況)|大樓.*安全狀況")),
+    ("seed_teacher", re.compile(r"種子教師")),
+    ("case", re.compile(r"案號|這個案子|本案")),
+]
+
+
+def understand(question: str) -> Understanding:
+    q = normalize_query(question)
+    u = Understanding(text=q)
+    u.amounts = extract_amounts(q)
+    u.category = extract_category(q)
+    u.dates = extract_dates(q)
+    u.case_numbers = [m.group(1).upper() for m in _CASE_NO.finditer(q) if re.search(r"\d", m.group(1))]
+    u.refs = list(parse_article_ref(q))
+    u.electronic_download = bool(re.search(r"電子領標", q))
+    u.electronic_bid = bool(re.search(r"電子投標", q))
+    u.public_inspection = bool(re.search(r"公開閱覽", q))
+    u.urgent = bool(re.search(r"緊急|急件", q))
+    for intent, pat in _INTENT_RULES:
+        if pat.search(q):
+            u.intents.append(intent)
+    if u.case_numbers and "case" not in u.intents:
+        u.intents.append("case")
+    u.intents.append("regulation")
+    return u
+
+
+def amount_tier_expander(on: date | None = None):  # type: ignore[no-untyped-def]
+    """Retrieval expander: an amount in the question -> the statutory name of its tier, which is
+    what the regulations say instead of numbers (「公告金額以上未達查核金額」)."""
+    from assistant.calculators import procurement_tier
+
+    def expand(query: str) -> str:
+        amounts = extract_amounts(query)
+        if not amounts:
+            return ""
+        cat = extract_category(query) or "財物"
+        try:
+            r = procurement_tier(amounts[0], cat, on or date.today())
+        except ValueError:
+            return ""
+        name = r.details.tier_name
+        extra = {"小額": "小額採購 公告金額十分之一以下 未達公告金額",
+                 "未達公告金額": "未達公告金額 逾公告金額十分之一"}.get(name, name)
+        return f"{extra} 採購"
+
+    return expand
