@@ -213,6 +213,7 @@ def test_vendor_suspension_check(svc: RecordsService) -> None:
     by_name = svc.vendor_suspension_check("範例", on=date(2026, 1, 15))
     assert {(v.tax_id, v.suspended) for v in by_name.vendors} == {(V1, False), (V2, False), (V3, True)}
     assert not svc.vendor_suspension_check("不存在的公司", on=date(2025, 1, 1)).found
+    assert [c.case_no for c in svc.find_cases(text="114a00", max_amount=150_000)] == ["114A004"]
     with pytest.raises(RecordsValidationError, match="檢查碼"):
         svc.vendor_suspension_check("12345678", on=date(2025, 1, 1))
 
@@ -222,7 +223,7 @@ def test_retention_lookup(svc: RecordsService) -> None:
     assert [(r.class_code, r.retention) for r in svc.retention_lookup("S02")] == [("S02.01", "永久"), ("S02.08", "3年")]
     assert [r.class_code for r in svc.retention_lookup("流標")] == ["S01.04"]
     assert [r.class_code for r in svc.retention_lookup("收發 交換")] == ["S02.08"]  # title + note words
-    (perm,) = svc.retention_lookup("S02.01")
+    (perm,) = svc.retention_lookup("s02.01")  # case-insensitive on SQLite and PostgreSQL
     assert perm.permanent and perm.retention_years is None
     assert svc.retention_lookup("太空") == []
 

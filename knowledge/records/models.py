@@ -113,7 +113,7 @@ class TenderEvent(Base):
 
 
 class Consultation(Base):
-    """Procurement hotline consultation (採購諮詢專線紀錄)."""
+    """Procurement hotline consultation (採購諮詢專線紀錄). ``occurred_at`` is naive local time (Asia/Taipei)."""
 
     __tablename__ = "rec_consultations"
 

@@ -213,10 +213,13 @@ class RecordsService:
         Definitions (all counts are tender *events* whose date falls in [date_from, date_to]):
         - ``failed`` = number of 流標 + 廢標 events.
         - ``rounds`` = number of concluded tender rounds = 流標 + 廢標 + 決標 events (every tender round
-          ends in exactly one of these; 撤銷決標 and 重新招標 are not counted).
+          ends in exactly one of these; 撤銷決標 and 重新招標 are not counted). Cases without tender events
+          (e.g. 小額採購 or 共同供應契約 orders recorded only as cases) are not counted at all.
         - ``rate`` = failed / rounds, i.e. the share of concluded tender rounds that failed. A case that
           fails twice and is then awarded contributes 2 failed and 3 rounds.
-        - ``opened`` = number of 開標 events (informational).
+        - ``opened`` = number of 開標 events (informational). Rounds rather than openings are the
+          denominator so that a 廢標 decided before any opening still counts and the rate never exceeds 1;
+          when every round has a 開標 event the two denominators coincide.
         Per group: unit / category / month (YYYY-MM of the event date) give each group's own
         failed / rounds. For ``cause`` the rows split the failures by cause: ``rounds`` is the total,
         ``rate`` = failures with that cause / all rounds, and ``share`` = failures with that cause /
@@ -270,8 +273,8 @@ class RecordsService:
         return FailedTenderReport(
             group_by=group_by, unit=unit, date_from=date_from, date_to=date_to, rounds=total_rounds,
             failed=total_failed, opened=opened, rate=_ratio(total_failed, total_rounds), rows=rows,
-            definition="流標率＝期間內流標及廢標次數 ÷ 期間內結束的招標次數（流標＋廢標＋決標）；"
-                       "撤銷決標、重新招標不計入。")
+            definition="流廢標率＝期間內流標及廢標次數 ÷ 期間內結束的招標次數（流標＋廢標＋決標）；"
+                       "撤銷決標、重新招標及無招標事件之案件（如小額採購）不計入。")
 
     # --- vendors -------------------------------------------------------------------------------
     def vendor_suspension_check(self, tax_id_or_name: str, on: DateLike | None = None) -> VendorCheckResult:
@@ -308,7 +311,10 @@ class RecordsService:
 
     # --- archives ------------------------------------------------------------------------------
     def retention_lookup(self, text_or_code: str, limit: int = 20) -> list[RetentionOut]:
-        """Retention schedule entries: 分類號 prefix match first; otherwise every word in 類目名稱/備註."""
+        """Retention schedule entries: 分類號 prefix match first; otherwise every word in 類目名稱/備註.
+
+        Matching is case-insensitive for Latin letters on every backend.
+        """
         q = to_halfwidth(text_or_code).strip()
         if not q:
             raise RecordsValidationError([("text_or_code", "請輸入分類號或類目名稱關鍵字")])
