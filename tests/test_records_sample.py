@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from knowledge.records import SAMPLE_DIR, RecordsService, init_db, load_sample
+from knowledge.records import SAMPLE_DIR, RecordsService, init_db, load_sample, make_engine
+from knowledge.records.models import Base
 from knowledge.records.sample import REFERENCE_DATE, SAMPLE_FILES, generate, main, render
 from knowledge.records.taxid import is_valid_tax_id
 from knowledge.records.vocab import TAICHUNG_DISTRICTS
@@ -90,3 +92,36 @@ def test_load_sample_twice_needs_upsert(tmp_path: Path) -> None:
     assert all(r.ok and r.inserted == 0 for r in upsert)
     assert len(upsert) == len(SAMPLE_FILES)
     engine.dispose()
+
+
+PG_URL = os.environ.get("MISHU_TEST_PG_URL")
+
+
+@pytest.mark.live
+@pytest.mark.skipif(not PG_URL, reason="set MISHU_TEST_PG_URL (a disposable PostgreSQL database) to run")
+def test_sample_answers_are_identical_on_postgresql(sample_svc: RecordsService) -> None:
+    engine = make_engine(str(PG_URL))
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    try:
+        assert all(r.ok for r in load_sample(engine))
+        pg = RecordsService(engine)
+
+        def answers(svc: RecordsService) -> list[object]:
+            return [
+                *(svc.failed_tender_report(g).model_dump() for g in ("cause", "unit", "category", "month")),
+                [c.model_dump() for c in svc.find_cases(limit=500)],
+                [c.model_dump() for c in svc.find_cases(text="採購", status="已結案", min_amount="150萬")],
+                svc.building_safety_status(REFERENCE_DATE).model_dump(),
+                [c.model_dump() for c in svc.list_consultations(category="爭議")],
+                svc.export_consultations_csv(),
+                svc.vendor_suspension_check("範例", on=REFERENCE_DATE).model_dump(),
+                [r.model_dump() for r in svc.retention_lookup("S0")],
+                svc.table_counts(),
+            ]
+
+        assert answers(pg) == answers(sample_svc)
+        pg.close()
+    finally:
+        Base.metadata.drop_all(engine)
+        engine.dispose()
