@@ -1,0 +1,88 @@
+"""Draft objects returned by the drafting functions; each converts to ``assistant.models.Draft``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.calculators import Citation
+from assistant.models import Draft
+
+Box = Literal["■", "□"]
+CHOSEN: Box = "■"
+NOT_CHOSEN: Box = "□"
+PENDING = "【待補：{}】"
+"""How a missing value appears in a draft text."""
+
+
+def pending(name: str) -> str:
+    return PENDING.format(name)
+
+
+LineKind = Literal["header", "option", "text", "note"]
+
+
+class DraftLine(BaseModel):
+    text: str
+    kind: LineKind = "text"
+    box: Box | None = None
+    indent: int = 0
+
+    def markdown(self) -> str:
+        pad = "　" * self.indent
+        if self.kind == "note":
+            return f"{pad}※{self.text}"
+        return f"{pad}{self.box or ''}{self.text}"
+
+
+class DraftPoint(BaseModel):
+    """One point (要點) of the form as drafted."""
+
+    no: str
+    label: str  # 第2點, 第52點之1
+    number: str  # printed number: 二、
+    lines: list[DraftLine]
+    chosen: list[str] = Field(default_factory=list)  # option labels marked ■ by the draft
+    status: Literal["fixed", "filled", "agency", "pending"] = "fixed"
+    """fixed: printed text only; filled: completed from the case; agency: choice left to the agency;
+    pending: needs data the case lacks."""
+
+    def markdown(self) -> str:
+        first, *rest = self.lines
+        out = [f"{self.number}{first.text}"] + [ln.markdown() for ln in rest]
+        return "  \n".join(out)
+
+
+class TenderDraft(BaseModel):
+    kind: Literal["tender_notice"] = "tender_notice"
+    title: str
+    case_no: str | None
+    summary: list[tuple[str, str]]  # (label, value) of the 案件摘要 block
+    points: list[DraftPoint]
+    markdown: str
+    missing_fields: list[str]
+    warnings: list[str]
+    notes: list[str]
+    citations: list[Citation]
+    tool_calls: list[dict[str, Any]]
+    docx_path: str | None = None
+
+    def to_draft(self) -> Draft:
+        return Draft(kind="tender_notice", markdown=self.markdown, missing_fields=list(self.missing_fields),
+                     warnings=list(self.warnings), docx_path=self.docx_path)
+
+
+class GongwenDraft(BaseModel):
+    kind: Literal["letter", "memo"]
+    title: str
+    markdown: str
+    missing_fields: list[str]
+    warnings: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    docx_path: str | None = None
+
+    def to_draft(self) -> Draft:
+        return Draft(kind=self.kind, markdown=self.markdown, missing_fields=list(self.missing_fields),
+                     warnings=list(self.warnings), docx_path=self.docx_path)
