@@ -838,7 +838,7 @@ def _summary(ctx: _Context) -> list[tuple[str, str]]:
     minimum = ctx.period.details.minimum_days if ctx.period else None
     legal = ""
     if ctx.period is not None:
-        legal = (f"法定最少{minimum}日（{ctx.period.details.base_rule}）" if minimum is not None
+        legal = (f"法定最少{minimum}日，依{ctx.period.details.base_rule}" if minimum is not None
                  else ctx.period.answer_zh)
     if days is not None:
         rows.append(("等標期", f"{days}日" + (f"；{legal}" if legal else "")))
