@@ -73,8 +73,10 @@ def test_sample_case_drafts_to_valid_docx(records: RecordsService, articles: Art
     assert "待補欄位" in text and "檢核提醒" in text
     for name in d.missing_fields:
         assert name in text
-    # the record has no 開標地點: listed, never invented
+    # the record has no 開標地點 and no time of day: listed, never invented
     assert "開標地點" in d.missing_fields
+    if case.opened_on is not None:
+        assert "開標時刻" in d.missing_fields and "上午0時" not in d.markdown
     assert "【待補：開標地點】" in text
     section = reopened.sections[0]
     assert section.page_width is not None and section.page_height is not None
@@ -138,6 +140,13 @@ def test_given_values_fill_the_form(articles: ArticleIndex) -> None:
     assert "新臺幣4,800,000元" in point_text(d, "6")
     assert ("等標期", "22日；法定最少14日，依招標期限標準第2條第2項第2款") in d.summary
     assert not d.warnings
+
+
+def test_earliest_deadline_hint_without_deadline(articles: ArticleIndex) -> None:
+    d = draft(articles, **BASE, 公告日="2026-11-27")
+    assert "截止投標日期" in d.missing_fields
+    # 14 days counted from 2026-11-27 (day 1) end on 2026-12-10, a Thursday
+    assert "截止日最早為民國115年12月10日" in point_text(d, "90")
 
 
 def test_agency_points_stay_unticked_and_are_listed(articles: ArticleIndex) -> None:

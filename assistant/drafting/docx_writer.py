@@ -53,11 +53,15 @@ def _set_fonts(run_or_style_rpr: object, east_asia: str, latin: str = LATIN_FONT
 def _run(p: Paragraph, text: str, *, size: float = 12, bold: bool = False, italic: bool = False,
          font: str = BODY_FONT, color: RGBColor | None = None) -> Run:
     r = p.add_run(text)
-    r.font.size = Pt(size)
-    r.font.bold = bold
-    r.font.italic = italic
-    r.font.name = LATIN_FONT
-    _set_fonts(r._element.get_or_add_rPr(), font)
+    # Body runs inherit 標楷體 (w:eastAsia) and 12 pt from the Normal style; only differences are written.
+    if size != 12:
+        r.font.size = Pt(size)
+    if bold:
+        r.font.bold = True
+    if italic:
+        r.font.italic = True
+    if font != BODY_FONT:
+        _set_fonts(r._element.get_or_add_rPr(), font)
     if color is not None:
         r.font.color.rgb = color
     return r
