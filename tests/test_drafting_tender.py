@@ -196,6 +196,8 @@ def test_quote_method_point_and_fields(articles: ArticleIndex) -> None:
 def test_warning_for_too_short_tender_period(articles: ArticleIndex) -> None:
     d = draft(articles, **BASE, 公告日="2026-11-27", 截止投標日="2026-12-06")  # 10 days, minimum 14
     assert any("等標期10日少於法定最少14日" in w and "招標期限標準第2條第2項第2款" in w for w in d.warnings)
+    # 2026-12-06 is a Sunday: 招標期限標準第11條第3項
+    assert any("星期日" in w and "招標期限標準第11條第3項" in w for w in d.warnings)
     ok = draft(articles, **BASE, 公告日="2026-11-27", 截止投標日="2026-12-06", 電子領標="是", 電子投標="是")
     assert not any("等標期" in w for w in ok.warnings)  # 14 - 3 - 2 = 9 <= 10
 

@@ -79,8 +79,8 @@ def validate_case(ctx: Context) -> None:
         w.append(f"等標期須為正整數日，紀錄為{days}日（截止投標日早於公告日？）。")
     if case.deadline and case.deadline.weekday() >= 5:
         lbl = ctx.cite(PERIOD_STD, "11", "以其休息日之次日代之")
-        w.append(f"截止投標日{roc_date(case.deadline)}為星期{WEEKDAY_ZH[case.deadline.weekday()]}，"
-                 f"期限之末日為休息日者{lbl}，請確認截止日。")
+        w.append(f"截止投標日{roc_date(case.deadline)}為星期{WEEKDAY_ZH[case.deadline.weekday()]}；"
+                 f"依{lbl}，截止日為休息日者以其休息日之次日代之，請確認截止日。")
     if case.deadline and case.opening_at and case.opening_at.date() < case.deadline:
         lbl = ctx.cite(RULES, "49-1", "其招標文件所標示之開標時間，為等標期屆滿當日或次一上班日。")
         w.append(f"開標時間{roc_datetime(case.opening_at)}早於截止投標日{roc_date(case.deadline)}（{lbl}）。")

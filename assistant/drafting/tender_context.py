@@ -84,7 +84,8 @@ class Context:
     @property
     def open_like(self) -> bool:
         return self.case.method in ("公開招標", "選擇性招標", "公開取得書面報價") or (
-            self.case.method == "限制性招標" and self.case.restricted_mode == "公開評選")
+            self.case.method == "限制性招標"
+            and (self.case.restricted_mode == "公開評選" or self.case.restricted_item in (9, 10, 11)))
 
     @property
     def quote_method(self) -> bool:
