@@ -25,6 +25,7 @@ class ToolCall(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict)
     result: Any = None
     error: str | None = None
+    ms: float | None = None
 
 
 class Draft(BaseModel):
@@ -53,7 +54,9 @@ class Answer(BaseModel):
             "answer": self.answer, "refused": self.refused, "mode": self.mode,
             "citations": [{"title": c.title, "no": c.no, "quote": c.quote, "amended": c.amended}
                           for c in self.citations],
-            "tool_calls": [{"name": t.name, "args": t.args, "result": t.result} for t in self.tool_calls],
+            "tool_calls": [{"name": t.name, "args": t.args,
+                            "result": t.result if t.error is None else {"error": t.error}}
+                           for t in self.tool_calls],
             "draft": (None if self.draft is None else
                       {"kind": self.draft.kind, "markdown": self.draft.markdown,
                        "missing_fields": self.draft.missing_fields}),

@@ -28,7 +28,8 @@ _CATEGORY_WORDS: list[tuple[Category, re.Pattern[str]]] = [
     ("勞務", re.compile(r"勞務|委託|服務|委外|顧問|規劃|設計|清潔|保全|維護|訓練|活動|研究|資訊服務|派遣")),
     ("財物", re.compile(r"財物|購買|採買|買|租賃|租|設備|物品|電腦|用品|車輛|器材|家具")),
 ]
-_CASE_NO = re.compile(r"(?:案號[:：\s]*)?\b([A-Z]{1,4}-?\d{2,3}-?[A-Z0-9]*-?\d{2,5})\b", re.IGNORECASE)
+_CASE_NO = re.compile(r"(?:案號|標案編號|案件編號)[:：\s]*([A-Za-z0-9][A-Za-z0-9-]{3,30})|\b([A-Z]{1,4}-?\d{2,3}-[A-Z0-9-]*\d{2,5})\b",
+                      re.IGNORECASE)
 _DATE = re.compile(
     r"(?:民國|中華民國)?\s*\d{2,3}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
     r"|(?<!\d)\d{2,3}[./]\d{1,2}[./]\d{1,2}(?!\d)")
@@ -113,7 +114,8 @@ def understand(question: str) -> Understanding:
     u.amounts = extract_amounts(q)
     u.category = extract_category(q)
     u.dates = extract_dates(q)
-    u.case_numbers = [m.group(1).upper() for m in _CASE_NO.finditer(q) if re.search(r"\d", m.group(1))]
+    u.case_numbers = [(m.group(1) or m.group(2)).upper() for m in _CASE_NO.finditer(q)
+                      if re.search(r"\d", m.group(1) or m.group(2))]
     u.refs = list(parse_article_ref(q))
     u.electronic_download = bool(re.search(r"電子領標", q))
     u.electronic_bid = bool(re.search(r"電子投標", q))

@@ -100,22 +100,31 @@ def to_halfwidth(s: str) -> str:
 def _s2t():  # type: ignore[no-untyped-def]
     import opencc  # opencc-python-reimplemented: pure Python, offline
 
-    return opencc.OpenCC("s2twp")
+    return opencc.OpenCC("s2tw")
 
 
-_SIMPLIFIED_HINT = re.compile(r"[们这标条说对让来时为际规应务条购项细则门书关开发实证议认么币点资费传务动]")
+@lru_cache(maxsize=1)
+def _traditional_chars() -> frozenset[str]:
+    """Characters used in the shipped Traditional-Chinese laws (generated from the corpus)."""
+    from pathlib import Path
+
+    return frozenset((Path(__file__).with_name("zh_tw_chars.txt")).read_text(encoding="utf-8"))
 
 
 def to_traditional(s: str) -> str:
-    """Normalise Simplified Chinese to Traditional (Taiwan usage). Traditional text passes unchanged."""
+    """Normalise Simplified Chinese to Traditional (Taiwan standard characters).
+
+    OpenCC alone also rewrites characters that are valid Traditional (巨->鉅, 布->佈, 回->迴, 台->臺),
+    which would break matching against the laws. So a character is replaced only when OpenCC changes
+    it AND the original is not a character the Traditional law texts use.
+    """
     if not s:
         return s
     converted = _s2t().convert(s)
-    # s2twp also rewrites some Traditional phrases to Taiwan vocabulary; keep the user's own
-    # Traditional text untouched unless it looked Simplified.
-    if converted != s and not _SIMPLIFIED_HINT.search(s):
-        return s
-    return converted
+    if converted == s or len(converted) != len(s):
+        return converted if len(converted) != len(s) else s
+    known = _traditional_chars()
+    return "".join(o if (o == c or o in known) else c for o, c in zip(s, converted, strict=True))
 
 
 def normalize_query(s: str) -> str:

@@ -134,3 +134,26 @@ def resolve_titles(query: str, titles: list[str]) -> list[tuple[str, int, int]]:
             for i in range(m.start(), m.end()):
                 taken[i] = True
     return sorted(found, key=lambda t: t[1])
+
+
+# Topics callers ask about that the shipped knowledge base does NOT contain (see knowledge/SOURCES.md,
+# "Not found"). A question about them is refused with the reason instead of answered from a
+# neighbouring article.
+KNOWN_GAPS: dict[str, str] = {
+    "速別": "公文速別規定在行政院「文書處理手冊」，知識庫未收錄",
+    "公文用紙": "公文用紙規定在行政院「文書處理手冊」，知識庫未收錄",
+    "文書處理手冊": "知識庫未收錄行政院「文書處理手冊」",
+    "電子報價單": "知識庫未收錄公開取得電子報價單的作業規定",
+    "契約範本": "知識庫未收錄工程會採購契約範本（只收錄投標須知範本）",
+    "函釋": "知識庫未收錄主管機關函釋",
+    "作業手冊": "知識庫未收錄該作業手冊",
+    "清理獎勵": "知識庫未收錄檔案清理獎勵要點",
+    "停班停課": "停止上班上課的規定不在知識庫範圍內",
+    "出差": "差旅費規定不在知識庫範圍內",
+    "住宿費": "差旅費規定不在知識庫範圍內",
+    "核銷": "經費核銷規定不在知識庫範圍內",
+    "報帳": "經費報支規定不在知識庫範圍內",
+    "勞保": "勞工保險規定不在知識庫範圍內",
+    "健保": "健康保險規定不在知識庫範圍內",
+    "開口契約": "知識庫未收錄工程會關於開口契約的函釋",
+}

@@ -1,0 +1,141 @@
+"""Conversations: stored turns (any SQLAlchemy URL) and follow-up resolution.
+
+A follow-up such as 「那押標金呢？」 or 「如果是勞務呢？」 carries only what changed. We keep the
+facts of the previous turn (amount, category, topic, the laws it was about) and merge: new facts
+override, missing ones are inherited, and the topic is inherited unless the follow-up names one.
+State lives in the database, so several API workers can serve one conversation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, ForeignKey, Integer, String, Text, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from assistant.nlu import Understanding
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class ConversationRow(_Base):
+    __tablename__ = "conv_conversations"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    caller: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+
+class TurnRow(_Base):
+    __tablename__ = "conv_turns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conv_conversations.id"), index=True)
+    turn: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(Text)
+    resolved: Mapped[str] = mapped_column(Text)
+    facts: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+@dataclass
+class Facts:
+    """What a turn established, carried to the next turn."""
+
+    query: str = ""
+    topic: str = ""  # the question without its facts, e.g. 「等標期幾天」
+    amount: int | None = None
+    category: str | None = None
+    intents: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, s: str) -> Facts:
+        return cls(**json.loads(s))
+
+
+_FOLLOW_UP = re.compile(r"^(?:那|那麼|那如果|如果|若|要是|假如|改成|換成|換|另外|還有|再問)|呢[？?]?$")
+_STRIP = re.compile(r"^(?:那麼|那如果|那|如果是|如果|若是|若|要是|假如|改成|換成|換|另外|還有|再問)|(?:的話)?呢[？?]?$|[？?]$")
+_CATEGORY_WORD = re.compile(r"工程|財物|勞務")
+
+
+def is_follow_up(question: str, previous: Facts | None) -> bool:
+    if previous is None:
+        return False
+    q = question.strip()
+    return bool(_FOLLOW_UP.search(q)) and len(q) <= 24
+
+
+def resolve(u: Understanding, previous: Facts | None) -> tuple[str, Facts]:
+    """(query to answer, facts of this turn). ``u`` is the understanding of the raw question."""
+    from assistant.calculators import format_twd
+
+    q = u.text
+    specific = [i for i in u.intents if i != "regulation"]
+    if not is_follow_up(q, previous):
+        return q, Facts(query=q, topic=q, amount=u.amount, category=u.category, intents=specific)
+    assert previous is not None
+    amount = u.amount if u.amount is not None else previous.amount
+    category = u.category or previous.category
+    core = _STRIP.sub("", q).strip(" ，,")
+    if specific or (core and not _CATEGORY_WORD.fullmatch(core) and u.amount is None and not u.category):
+        topic = core  # the follow-up names a new topic: 「那押標金呢」
+        intents = specific or previous.intents
+    else:
+        topic = previous.topic  # only facts changed: 「如果是勞務呢」
+        intents = previous.intents
+        for word in ("工程", "財物", "勞務"):
+            topic = topic.replace(word, "")
+    parts = []
+    if amount is not None:
+        parts.append(f"{amount // 10000}萬" if amount % 10000 == 0 else format_twd(amount))
+    if category:
+        parts.append(f"的{category}採購")
+    query = ("".join(parts) + " " + topic).strip()
+    return query, Facts(query=query, topic=topic, amount=amount, category=category, intents=intents,
+                        titles=previous.titles)
+
+
+class ConversationStore:
+    def __init__(self, url_or_engine: str | Engine):
+        self.engine = create_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+        _Base.metadata.create_all(self.engine)
+
+    def new(self, caller: str | None = None) -> str:
+        cid = uuid.uuid4().hex
+        with Session(self.engine) as s, s.begin():
+            s.add(ConversationRow(id=cid, created_at=datetime.now(UTC).replace(tzinfo=None), caller=caller))
+        return cid
+
+    def exists(self, cid: str) -> bool:
+        with Session(self.engine) as s:
+            return s.get(ConversationRow, cid) is not None
+
+    def last_facts(self, cid: str) -> Facts | None:
+        with Session(self.engine) as s:
+            row = s.scalars(select(TurnRow).where(TurnRow.conversation_id == cid)
+                            .order_by(TurnRow.turn.desc()).limit(1)).first()
+            return Facts.from_json(row.facts) if row else None
+
+    def add_turn(self, cid: str, question: str, resolved: str, facts: Facts, answer: dict[str, Any]) -> int:
+        with Session(self.engine) as s, s.begin():
+            n = len(s.scalars(select(TurnRow.id).where(TurnRow.conversation_id == cid)).all())
+            s.add(TurnRow(conversation_id=cid, turn=n + 1, question=question, resolved=resolved,
+                          facts=facts.to_json(), answer=json.dumps(answer, ensure_ascii=False, default=str),
+                          created_at=datetime.now(UTC).replace(tzinfo=None)))
+            return n + 1
+
+    def turns(self, cid: str) -> list[dict[str, Any]]:
+        with Session(self.engine) as s:
+            rows = s.scalars(select(TurnRow).where(TurnRow.conversation_id == cid).order_by(TurnRow.turn)).all()
+            return [{"turn": r.turn, "question": r.question, "resolved": r.resolved,
+                     "answer": json.loads(r.answer), "at": r.created_at.isoformat()} for r in rows]

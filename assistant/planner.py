@@ -1,0 +1,78 @@
+"""The embedded planner (no LLM): from an understood question to the tool calls that answer it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.nlu import Understanding
+
+_TAX_ID = re.compile(r"(?<!\d)\d{8}(?!\d)")
+_QUOTED = re.compile(r"[「『\"“]([^」』\"”]{2,40})[」』\"”]")
+_RETENTION_NOISE = re.compile(r"請問|的?保存年限|要?保存多久|要?留多久|要存幾年|是多久|多久|幾年|是什麼|呢|嗎|[？?。，,]")
+
+
+@dataclass
+class PlannedCall:
+    name: str
+    args: dict[str, Any]
+
+
+class RulePlanner:
+    """Routes on intents and facts; never calls a writing tool."""
+
+    def plan(self, u: Understanding, query: str, *, k: int = 8) -> list[PlannedCall]:
+        calls: list[PlannedCall] = []
+        intents = set(u.intents)
+        amount, cat = u.amount, u.category
+        cats = [cat] if cat else ["財物", "勞務", "工程"]
+        if amount is not None and "tier" in intents:
+            for c in cats:
+                calls.append(PlannedCall("procurement_tier", {"amount": amount, "category": c}))
+        if amount is not None and "tender_period" in intents:
+            for c in cats:
+                args: dict[str, Any] = {"amount": amount, "category": c}
+                for flag in ("electronic_download", "electronic_bid", "public_inspection", "urgent"):
+                    if getattr(u, flag):
+                        args[flag] = True
+                if u.dates:
+                    args["publication_date"] = u.dates[0].isoformat()
+                calls.append(PlannedCall("tender_period", args))
+        if amount is not None and "guarantee" in intents:
+            for c in cats:
+                calls.append(PlannedCall("bid_bond_and_guarantees",
+                                         {"budget": amount, "category": c,
+                                          "negotiation": bool(re.search(r"議價", u.text))}))
+        if amount is not None and intents & {"tender_period", "guarantee"} and "tier" not in intents:
+            # the tier the figures rest on is part of a complete answer
+            for c in cats:
+                calls.insert(0, PlannedCall("procurement_tier", {"amount": amount, "category": c}))
+        for case_no in u.case_numbers:
+            calls.append(PlannedCall("lookup_case", {"case_no": case_no}))
+        if "failed_tenders" in intents:
+            args = {"group_by": "cause"}
+            if re.search(r"(?:各|按|依)(?:單位|科)", u.text):
+                args["group_by"] = "unit"
+            elif re.search(r"(?:各|按|依|每)月", u.text):
+                args["group_by"] = "month"
+            elif re.search(r"(?:各|按|依)類別", u.text):
+                args["group_by"] = "category"
+            if u.dates:
+                args["date_from"] = u.dates[0].isoformat()
+                if len(u.dates) > 1:
+                    args["date_to"] = u.dates[1].isoformat()
+            calls.append(PlannedCall("failed_tender_report", args))
+        if "vendor" in intents:
+            m = _TAX_ID.search(u.text) or _QUOTED.search(u.text)
+            if m:
+                calls.append(PlannedCall("vendor_suspension_check",
+                                         {"tax_id_or_name": m.group(1) if m.groups() else m.group(0)}))
+        if "retention" in intents:
+            subject = _RETENTION_NOISE.sub("", u.text).strip()
+            if subject and not re.fullmatch(r"檔案|公文|文件", subject):
+                calls.append(PlannedCall("retention_lookup", {"text_or_code": subject}))
+        if "building_safety" in intents:
+            calls.append(PlannedCall("building_safety_status", {}))
+        calls.append(PlannedCall("search_regulations", {"query": query, "k": k}))
+        return calls
