@@ -87,11 +87,15 @@ def test_sample_case_drafts_to_valid_docx(records: RecordsService, articles: Art
     assert normal_fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "標楷體"
 
 
-def test_to_draft_matches_answer_contract(articles: ArticleIndex) -> None:
+def test_to_draft_matches_answer_contract(articles: ArticleIndex, tmp_path: Path) -> None:
     d = draft(articles, **BASE)
     out = d.to_draft()
     assert isinstance(out, Draft) and out.kind == "tender_notice"
     assert out.missing_fields == d.missing_fields and out.markdown == d.markdown
+    # the answer-object Draft itself can be written too
+    path = to_docx(out, tmp_path / "answer.docx")
+    assert d.to_draft(docx_path=str(path)).docx_path == str(path)
+    assert "■(2)財物" in "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
 
 
 def test_header_block_and_sections(articles: ArticleIndex) -> None:

@@ -68,9 +68,10 @@ class TenderDraft(BaseModel):
     tool_calls: list[dict[str, Any]]
     docx_path: str | None = None
 
-    def to_draft(self) -> Draft:
+    def to_draft(self, docx_path: str | None = None) -> Draft:
+        """The answer-object draft; ``docx_path`` (e.g. from ``to_docx``) overrides the stored one."""
         return Draft(kind="tender_notice", markdown=self.markdown, missing_fields=list(self.missing_fields),
-                     warnings=list(self.warnings), docx_path=self.docx_path)
+                     warnings=list(self.warnings), docx_path=docx_path or self.docx_path)
 
 
 class GongwenDraft(BaseModel):
@@ -83,6 +84,7 @@ class GongwenDraft(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     docx_path: str | None = None
 
-    def to_draft(self) -> Draft:
+    def to_draft(self, docx_path: str | None = None) -> Draft:
+        """The answer-object draft; ``docx_path`` (e.g. from ``to_docx``) overrides the stored one."""
         return Draft(kind=self.kind, markdown=self.markdown, missing_fields=list(self.missing_fields),
-                     warnings=list(self.warnings), docx_path=self.docx_path)
+                     warnings=list(self.warnings), docx_path=docx_path or self.docx_path)
