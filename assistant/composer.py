@@ -50,12 +50,9 @@ def _domain_signal(text: str, titles: list[str]) -> bool:
     return any(term in text for term in domain_terms() if len(term) >= 2)
 
 
-GENERIC_WORDS = set("""有沒有 可不可以 能不能 會不會 要不要 是不是 怎麼辦 哪一個 哪一類 什麼樣 多少錢 幾小時 幾次 幾種 哪幾種
-一下 一次 一起 以後 之後 時候 的話 大概 到底 直接 馬上 另外 一定 需要 必須 可以 應該 還要 就是 因為 所以 如果 但是""".split())
+GENERIC_WORDS = set(["有沒有", "可不可以", "能不能", "會不會", "要不要", "是不是", "怎麼辦", "哪一個", "哪一類", "什麼樣", "多少錢", "幾小時", "幾次", "幾種", "哪幾種", "一下", "一次", "一起", "以後", "之後", "時候", "的話", "大概", "到底", "直接", "馬上", "另外", "一定", "需要", "必須", "可以", "應該", "還要", "就是", "因為", "所以", "如果", "但是"])
 
-_GENERIC_GRAMS = set("""請問 問一 一下 可以 以不 是否 規定 需要 要怎 怎麼 麼辦 如何 什麼 麼時 時候 哪些 哪幾 幾種 多少 少錢 幾天
-幾次 多久 久要 要多 要在 在幾 天內 有沒 沒有 有什 麼樣 樣的 一定 應該 還是 或是 這個 那個 我們 一次 要幾 嗎？ 呢？ 的話 之後
-以後 時候 的時 候要 要做 做什 要寫 寫哪 要編 編哪 要用 用什 要放 放在 哪裡 裡要 要去 去哪 可不 不可 能不 不能 會不 不會 要不 不要""".split())
+_GENERIC_GRAMS = set(["請問", "問一", "一下", "可以", "以不", "是否", "規定", "需要", "要怎", "怎麼", "麼辦", "如何", "什麼", "麼時", "時候", "哪些", "哪幾", "幾種", "多少", "少錢", "幾天", "幾次", "多久", "久要", "要多", "要在", "在幾", "天內", "有沒", "沒有", "有什", "麼樣", "樣的", "一定", "應該", "還是", "或是", "這個", "那個", "我們", "一次", "要幾", "嗎？", "呢？", "的話", "之後", "以後", "時候", "的時", "候要", "要做", "做什", "要寫", "寫哪", "要編", "編哪", "要用", "用什", "要放", "放在", "哪裡", "裡要", "要去", "去哪", "可不", "不可", "能不", "不能", "會不", "不會", "要不", "不要"])
 
 
 def question_bigrams(query: str) -> list[str]:
@@ -285,7 +282,7 @@ class Composer:
 
         missing_case = [tc for tc in calls if tc.name == "lookup_case" and tc.error]
         if missing_case and not computed:
-            return self.refusal(question, hits, calls, True, reason=missing_case[0].error + "（紀錄資料庫）")
+            return self.refusal(question, hits, calls, True, reason=f"{missing_case[0].error}（紀錄資料庫）")
         if not computed and not strong:
             return self.refusal(question, hits, calls, in_domain)
         if not computed and not exact:
@@ -296,6 +293,12 @@ class Composer:
 
         cites = tool_citations(calls)
         used: list[Article] = []
+        for c in cites:
+            art = self.kb.get_article(c.title, c.no, allowed=allowed)
+            if art is not None:
+                c.label = c.label or f"{art.title}{art.label}"
+                if art not in used:
+                    used.append(art)
         exact_articles = [a for a, h in zip(articles, hits, strict=False) if "exact" in (h.get("matched") or [])]
         if exact_articles:
             for a in exact_articles[: self.config.max_articles]:
@@ -323,10 +326,12 @@ class Composer:
             parts.append("【條文依據】")
             for i, c in enumerate(cites, 1):
                 art = next((a for a in used if a.title == c.title and a.no == c.no), None)
+                if art is None:
+                    art = self.kb.get_article(c.title, c.no, allowed=allowed)
                 when = amended_zh(art) if art else (f"{c.amended} 修正" if c.amended else "")
                 note = "（節錄文件，內容不完整）" if art and art.partial else ""
                 note += "（範例文件，非正式規定）" if c.sample else ""
-                parts.append(f"{i}. {c.label or c.title + c.no}（{when}）{note}")
+                parts.append(f"{i}. {c.label or (c.title + c.no)}（{when}）{note}")
                 parts.append(f"   「{c.quote}」")
             parts.append("")
         cited_keys = {(c.title, c.no) for c in cites}

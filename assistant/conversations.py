@@ -82,14 +82,14 @@ def resolve(u: Understanding, previous: Facts | None) -> tuple[str, Facts]:
     q = u.text
     specific = [i for i in u.intents if i != "regulation"]
     if not is_follow_up(q, previous):
-        return q, Facts(query=q, topic=q, amount=u.amount, category=u.category, intents=specific)
+        return q, Facts(query=q, topic=q, amount=u.amount, category=u.category, intents=list(specific))
     assert previous is not None
     amount = u.amount if u.amount is not None else previous.amount
     category = u.category or previous.category
     core = _STRIP.sub("", q).strip(" ，,")
     if specific or (core and not _CATEGORY_WORD.fullmatch(core) and u.amount is None and not u.category):
         topic = core  # the follow-up names a new topic: 「那押標金呢」
-        intents = specific or previous.intents
+        intents = list(specific) or previous.intents
     else:
         topic = previous.topic  # only facts changed: 「如果是勞務呢」
         intents = previous.intents

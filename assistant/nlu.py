@@ -50,7 +50,7 @@ class Understanding:
     electronic_bid: bool = False
     public_inspection: bool = False
     urgent: bool = False
-    intents: list[Intent] = field(default_factory=list)
+    intents: list[str] = field(default_factory=list)
 
     @property
     def amount(self) -> int | None:
@@ -73,7 +73,7 @@ def extract_amounts(text: str) -> list[int]:
 
 
 def extract_category(text: str) -> Category | None:
-    for cat, pat in _CATEGORY_WORDS:
+    for cat, _pat in _CATEGORY_WORDS:
         if re.search(rf"(?<![非不]){cat}", text):
             return cat
     for cat, pat in _CATEGORY_WORDS:
@@ -95,7 +95,7 @@ def extract_dates(text: str) -> list[date]:
 
 
 _INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
-    ("draft", re.compile(r"(?:擬|起草|草擬|產生|寫|做)(?:一[份個])?.{0,8}(?:投標須知|招標公告|函|簽|公文|草稿)|草稿")),
+    ("draft", re.compile(r"(?:擬|起草|草擬|產生|寫|做|製作)(?:一[份個篇])?.{0,24}?(?:投標須知|招標公告|函(?!釋)|簽(?!約|名|收)|公文)|草稿")),
     ("tender_period", re.compile(r"等標期|公告(?:幾|多少|多久)|(?:幾|多少)天|截止投標|招標期限|多久才能開標")),
     ("guarantee", re.compile(r"押標金|保證金|履約保證|保固|差額保證|擔保")),
     ("tier", re.compile(r"級距|哪一級|什麼等級|屬於(?:哪|什麼)|公告金額|查核金額|巨額|小額|未達公告")),

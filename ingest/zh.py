@@ -108,7 +108,12 @@ def _traditional_chars() -> frozenset[str]:
     """Characters used in the shipped Traditional-Chinese laws (generated from the corpus)."""
     from pathlib import Path
 
-    return frozenset((Path(__file__).with_name("zh_tw_chars.txt")).read_text(encoding="utf-8"))
+    corpus = (Path(__file__).with_name("zh_tw_chars.txt")).read_text(encoding="utf-8")
+    # valid Traditional characters that OpenCC rewrites in some phrases but the laws happen not to use
+    return frozenset(corpus + _ALSO_TRADITIONAL)
+
+
+_ALSO_TRADITIONAL = "霉后台里余制准布回面局占杆群托致只背污雇秘核床巨才干松范谷丑冬斗"
 
 
 def to_traditional(s: str) -> str:

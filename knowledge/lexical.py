@@ -23,7 +23,7 @@ from knowledge.lexicon import domain_terms
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
-STOPWORDS = set("之 的 及 或 與 者 其 於 為 並 等 是 了 嗎 呢 吧 啊 什麼 怎麼 如何 請問 可以 是否 哪些 多少 一下 要 有 在 這 那 我 你 我們 規定 相關".split())
+STOPWORDS = set(["之", "的", "及", "或", "與", "者", "其", "於", "為", "並", "等", "是", "了", "嗎", "呢", "吧", "啊", "什麼", "怎麼", "如何", "請問", "可以", "是否", "哪些", "多少", "一下", "要", "有", "在", "這", "那", "我", "你", "我們", "規定", "相關"])
 
 
 class Tokenizer:

@@ -80,7 +80,7 @@ class ChromaStore:
 
     def delete(self, chunk_ids: list[str]) -> None:
         for i in range(0, len(chunk_ids), 500):
-            self._col.delete(where={"chunk_id": {"$in": chunk_ids[i:i + 500]}})
+            self._col.delete(where={"chunk_id": {"$in": list(chunk_ids[i:i + 500])}})  # type: ignore[dict-item]
 
     def ids(self) -> set[str]:
         metas = self._col.get(include=["metadatas"])["metadatas"] or []
