@@ -1,0 +1,160 @@
+"""Every error leaves the API as JSON ``{"error": {"code", "message", "details"}}`` with a zh-TW message
+and a stable machine code. Handlers translate core exceptions only here, at the edge."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("mishu.api")
+
+
+class ApiError(Exception):
+    """An error with an HTTP status, a stable code and a zh-TW message."""
+
+    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or []
+        self.headers = headers
+
+
+def unauthorized(message: str) -> ApiError:
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, "forbidden", message)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(404, "not_found", message)
+
+
+def invalid(message: str, details: list[dict[str, Any]] | None = None) -> ApiError:
+    return ApiError(422, "invalid_request", message, details)
+
+
+def conflict(code: str, message: str) -> ApiError:
+    return ApiError(409, code, message)
+
+
+def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or []}}
+
+
+def error_response(err: ApiError) -> JSONResponse:
+    return JSONResponse(error_body(err.code, err.message, err.details), status_code=err.status,
+                        headers=err.headers)
+
+
+_PYDANTIC_ZH: dict[str, str] = {
+    "missing": "必填欄位未提供",
+    "string_type": "必須是文字",
+    "string_too_short": "內容太短或未填",
+    "string_too_long": "內容太長",
+    "int_type": "必須是整數",
+    "int_parsing": "必須是整數",
+    "float_parsing": "必須是數字",
+    "bool_parsing": "必須是 true 或 false",
+    "bool_type": "必須是 true 或 false",
+    "date_parsing": "日期格式不正確（請用 YYYY-MM-DD）",
+    "date_from_datetime_parsing": "日期格式不正確（請用 YYYY-MM-DD）",
+    "datetime_parsing": "日期時間格式不正確（請用 YYYY-MM-DDTHH:MM）",
+    "datetime_from_date_parsing": "日期時間格式不正確（請用 YYYY-MM-DDTHH:MM）",
+    "literal_error": "不是允許的選項",
+    "enum": "不是允許的選項",
+    "json_invalid": "JSON 格式錯誤",
+    "model_attributes_type": "必須是 JSON 物件",
+    "dict_type": "必須是 JSON 物件",
+    "list_type": "必須是清單",
+    "extra_forbidden": "不接受這個欄位",
+    "string_pattern_mismatch": "格式不正確",
+    "value_error": "內容不正確",
+}
+
+
+def reason_zh(err: dict[str, Any]) -> str:
+    etype = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    if etype == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    if etype in ("greater_than_equal", "greater_than"):
+        return f"必須{'大於等於' if etype.endswith('equal') else '大於'} {ctx.get('ge', ctx.get('gt'))}"
+    if etype in ("less_than_equal", "less_than"):
+        return f"必須{'小於等於' if etype.endswith('equal') else '小於'} {ctx.get('le', ctx.get('lt'))}"
+    if etype == "string_too_long" and "max_length" in ctx:
+        return f"內容太長（上限 {ctx['max_length']} 字）"
+    if etype == "literal_error" and "expected" in ctx:
+        return f"不是允許的選項（可用：{ctx['expected']}）"
+    return _PYDANTIC_ZH.get(etype, f"格式不正確（{etype}）")
+
+
+def validation_details(errors: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for e in errors:
+        loc = [str(x) for x in e.get("loc", ())]
+        out.append({"field": ".".join(loc), "message": reason_zh(e), "type": e.get("type")})
+    return out
+
+
+_STATUS_CODES: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "請求格式不正確"),
+    401: ("unauthorized", "需要有效的 API 金鑰"),
+    403: ("forbidden", "沒有權限執行這個操作"),
+    404: ("not_found", "找不到這個路徑"),
+    405: ("method_not_allowed", "這個路徑不支援此 HTTP 方法"),
+    413: ("payload_too_large", "上傳內容太大"),
+    415: ("unsupported_media_type", "不支援的內容格式"),
+}
+
+
+def _respond(request: Request, err: ApiError) -> JSONResponse:
+    from mishu.api.audit import note
+
+    note(request).error_code = err.code
+    return error_response(err)
+
+
+def install(app: FastAPI) -> None:
+    """Register the JSON error handlers on ``app``."""
+    from assistant.service import AskError
+    from knowledge.records import RecordsValidationError
+
+    @app.exception_handler(ApiError)
+    async def _api_error(r: Request, exc: ApiError) -> JSONResponse:
+        return _respond(r, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(r: Request, exc: RequestValidationError) -> JSONResponse:
+        details = validation_details(list(exc.errors()))
+        first = details[0] if details else None
+        msg = "請求內容不正確" + (f"：{first['field']} {first['message']}" if first else "")
+        return _respond(r, invalid(msg, details))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(r: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, msg = _STATUS_CODES.get(exc.status_code, ("http_error", "請求無法處理"))
+        return _respond(r, ApiError(exc.status_code, code, msg, headers=getattr(exc, "headers", None)))
+
+    @app.exception_handler(AskError)
+    async def _ask(r: Request, exc: AskError) -> JSONResponse:
+        return _respond(r, invalid(str(exc), [{"field": "question", "message": str(exc), "type": "ask"}]))
+
+    @app.exception_handler(RecordsValidationError)
+    async def _records(r: Request, exc: RecordsValidationError) -> JSONResponse:
+        details = [{"field": f, "message": m, "type": "records"} for f, m in exc.issues]
+        return _respond(r, invalid(str(exc), details))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _respond(request, ApiError(500, "internal_error", "伺服器發生錯誤，已記錄，請稍後再試"))
