@@ -1,0 +1,197 @@
+"""知識庫管理：documents with versions and dates, upload + re-index with progress, the evaluation report."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import pandas as pd
+import streamlit as st
+
+from ui.client import ApiError, Document, EvalReport, IngestJob, MishuClient
+from ui.common import call, client_for, page_header, show_error
+
+ROLE: Literal["admin"] = "admin"
+UPLOAD_TYPES = ["pdf", "docx", "md", "markdown", "txt", "html", "htm"]
+DOMAIN_ZH = {"procurement": "採購", "archives": "檔案／公文", "emergency": "消防／防災", "building": "大樓管理",
+             "template": "範本", "plan": "計畫", "general": "一般"}
+UNIT_ZH = {"article": "條", "point": "點", "section": "節"}
+ACCESS_ZH = {"public": "公開", "restricted": "限閱", "secret": "密"}
+TABLE_ZH = {"retrieval": "檢索", "answers": "回答", "numeric": "數值工具", "multiturn": "多輪對話",
+            "drafting": "擬稿", "refusal": "拒答判斷", "refusal_questions": "拒答題組", "faithfulness": "忠實度",
+            "latency": "延遲"}
+JOB_POLL_S = 0.5
+JOB_TIMEOUT_S = 1800.0
+ss = st.session_state
+
+
+# --- documents -------------------------------------------------------------------------------------------
+def documents_frame(docs: list[Document]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "文件": d.title, "版本": d.version, "修正日期": d.amended.isoformat() if d.amended else "",
+        "生效日期": d.effective.isoformat() if d.effective else "", "領域": DOMAIN_ZH.get(d.domain, d.domain),
+        "單位": UNIT_ZH.get(d.unit, d.unit), "存取": ACCESS_ZH.get(d.access_level, d.access_level),
+        "節錄": "是" if d.partial else "", "範例": "是" if d.sample else "", "條數": d.n_sections,
+        "片段": d.n_chunks, "現行": "是" if d.is_current else "舊版", "檔案": d.file, "說明": d.note or "",
+    } for d in docs])
+
+
+def documents_section(client: MishuClient) -> None:
+    st.subheader("知識庫文件")
+    docs = call(client.documents, ROLE)
+    if docs is None:
+        return
+    if not docs:
+        st.info("知識庫目前沒有文件：請上傳文件或按「重新索引」。")
+        return
+    current = [d for d in docs if d.is_current]
+    m = st.columns(3)
+    m[0].metric("現行文件", len(current))
+    m[1].metric("條文／段落", sum(d.n_sections for d in current))
+    m[2].metric("檢索片段", sum(d.n_chunks for d in current))
+    st.dataframe(documents_frame(docs), hide_index=True, key="admin_docs_table")
+
+
+# --- upload and re-index -----------------------------------------------------------------------------------
+def follow_job(client: MishuClient, job: IngestJob) -> IngestJob:
+    """Poll the job until it finishes, updating a progress bar."""
+    bar = st.progress(job.fraction, text="索引作業排隊中…")
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    job_id = job.id
+    while not job.finished and time.monotonic() < deadline:
+        time.sleep(JOB_POLL_S)
+        polled = call(lambda: client.job(job_id), ROLE)
+        if polled is None:
+            break
+        job = polled
+        stage = job.stage or ("排隊中" if job.state == "queued" else "處理中")
+        detail = f"{job.done}/{job.total}" if job.total else ""
+        bar.progress(job.fraction, text=f"{stage} {detail}".strip())
+    if job.finished:
+        bar.progress(1.0, text="索引完成" if job.state == "done" else "索引失敗")
+    return job
+
+
+def render_job(job: IngestJob) -> None:
+    if job.state == "failed":
+        st.error(f"索引作業失敗：{job.error or '原因不明'}")
+    elif job.state == "done":
+        st.success(job.summary or "索引完成。")
+    else:
+        st.warning(f"索引作業仍在進行（{job.state}），稍後重新整理頁面查看。")
+    failures = job.failures()
+    if failures:
+        st.error(f"有 {len(failures)} 個檔案未能索引：")
+        st.dataframe(pd.DataFrame([{"檔案": f.get("path", ""), "原因": f.get("reason", "")} for f in failures]),
+                     hide_index=True, key="admin_failed_table")
+
+
+def ingest_section(client: MishuClient) -> None:
+    st.subheader("上傳與重新索引")
+    files = st.file_uploader("上傳文件（PDF、DOCX、Markdown、TXT、HTML）", type=UPLOAD_TYPES,
+                             accept_multiple_files=True, key="admin_files")
+    replace = st.checkbox("同名檔案內容不同時覆蓋", key="admin_replace")
+    c1, c2 = st.columns(2)
+    upload = c1.button("上傳並重新索引", type="primary", disabled=not files, key="admin_upload")
+    reindex = c2.button("重新索引", key="admin_reindex")
+    job: IngestJob | None = None
+    if upload and files:
+        result = call(lambda: client.upload([(f.name, f.getvalue()) for f in files], replace=replace), ROLE)
+        if result is not None:
+            parts = []
+            if result.saved:
+                parts.append("已存入：" + "、".join(result.saved))
+            if result.unchanged:
+                parts.append("內容未變更：" + "、".join(result.unchanged))
+            ss["admin_upload_note"] = "；".join(parts) or "沒有新檔案。"
+            job = result.job
+    elif reindex:
+        ss.pop("admin_upload_note", None)
+        job = call(client.start_ingest, ROLE)
+    if job is not None:
+        ss["admin_job"] = follow_job(client, job)
+        st.rerun()  # redraw the documents table with the new index
+    note = ss.get("admin_upload_note")
+    if note:
+        st.info(note)
+    last: IngestJob | None = ss.get("admin_job")
+    if last is not None:
+        render_job(last)
+
+
+# --- evaluation report -------------------------------------------------------------------------------------
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def family_frame(block: dict[str, Any]) -> pd.DataFrame:
+    rows = [{"範圍": "整體", **(block.get("overall") or {})}]
+    rows += [{"範圍": DOMAIN_ZH.get(d, d), **(v or {})} for d, v in (block.get("by_domain") or {}).items()]
+    return pd.DataFrame(rows).set_index("範圍")
+
+
+def ratio_columns(df: pd.DataFrame) -> list[str]:
+    """Metrics that are rates in [0, 1] (charted together); counts and latencies are left to the table."""
+    cols = []
+    for c in df.columns:
+        values = [_num(v) for v in df[c].tolist()]
+        nums = [v for v in values if v is not None]
+        if nums and len(nums) == len(values) and all(0.0 <= v <= 1.0 for v in nums) and not c.startswith("n"):
+            cols.append(c)
+    return cols
+
+
+def eval_section(client: MishuClient) -> None:
+    st.subheader("評測報告")
+    try:
+        rep: EvalReport | None = client.eval_report()
+    except ApiError as exc:
+        show_error(exc, ROLE)
+        return
+    if rep is None:
+        st.info("尚無評測報告：請先執行 `mishu eval` 產生 report.json，再重新整理本頁。")
+        return
+    report = rep.report
+    env = report.get("environment") or {}
+    st.caption(f"報告檔：{rep.path}（{rep.modified_at[:19].replace('T', ' ')}）"
+               f"　提交：{env.get('git_commit') or '—'}　日期：{env.get('date') or '—'}")
+    gate = report.get("gate")
+    if isinstance(gate, dict):
+        if gate.get("passed"):
+            st.success("回歸門檻：通過")
+        else:
+            st.error("回歸門檻：未通過\n\n" + "\n".join(f"- {f}" for f in gate.get("failures") or []))
+    headline = {k: _num(v) for k, v in (report.get("headline") or {}).items()}
+    headline = {k: v for k, v in headline.items() if v is not None}
+    if headline:
+        st.markdown("**主要指標**")
+        df = pd.DataFrame({"指標": list(headline), "數值": list(headline.values())})
+        st.bar_chart(df, x="指標", y="數值", horizontal=True, height=max(200, 28 * len(headline)))
+    families = report.get("families") or {}
+    for name, block in families.items():
+        if not isinstance(block, dict):
+            continue
+        frame = family_frame(block)
+        st.markdown(f"**{TABLE_ZH.get(name, name)}**")
+        cols = ratio_columns(frame)
+        if cols:
+            st.bar_chart(frame[cols], stack=False, height=260)
+        st.dataframe(frame, key=f"admin_eval_{name}")
+    if not headline and not families:
+        st.json(report, expanded=False)
+
+
+def main() -> None:
+    page_header("知識庫管理", ROLE, "文件與版本、上傳與重新索引、評測報告")
+    client = client_for(ROLE)
+    if client is None:
+        st.stop()
+        return
+    documents_section(client)
+    st.divider()
+    ingest_section(client)
+    st.divider()
+    eval_section(client)
+
+
+main()
