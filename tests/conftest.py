@@ -20,6 +20,7 @@ SMALL_SET = [
     SOURCES / "procurement" / "tender-period-standards.json",
     SOURCES / "procurement" / "bid-bond-guarantee-rules.json",
     SOURCES / "procurement" / "central-below-threshold-tendering-rules.json",
+    SOURCES / "procurement" / "tenderer-qualification-standards.json",
     SOURCES / "archives" / "archives-act.json",
     SOURCES / "archives" / "records-retention-and-destruction-rules.json",
     SOURCES / "emergency" / "public-place-emergency-equipment-rules.json",
