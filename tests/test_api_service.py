@@ -148,7 +148,7 @@ def test_openapi_lists_every_route_with_zh_examples(client: TestClient) -> None:
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
 
 
-PROTECTED = [("POST", "/v1/ask", {"question": "押標金上限？"}), ("POST", "/v1/ask/stream", {"question": "押標金"}),
+PROTECTED = [("GET", "/v1/me", None), ("POST", "/v1/ask", {"question": "押標金上限？"}), ("POST", "/v1/ask/stream", {"question": "押標金"}),
              ("GET", "/v1/conversations/abc", None), ("GET", "/v1/search?q=押標金", None),
              ("GET", "/v1/articles/政府採購法/22", None), ("GET", "/v1/documents", None),
              ("POST", "/v1/draft", {"kind": "memo"}), ("GET", "/v1/draft/" + "0" * 32 + ".docx", None),
@@ -169,6 +169,28 @@ def test_every_v1_route_refuses_missing_and_unknown_keys(client: TestClient, met
         r = client.request(method, path, json=body, headers=headers)
         assert_error(r, 401, "unauthorized")
         assert r.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_me_reports_role_and_access_levels(client: TestClient) -> None:
+    me = client.get("/v1/me", headers=H("hotline")).json()
+    assert me["role"] == "hotline" and me["access_levels"] == ["public"] and me["key_id"].startswith("k-")
+    assert client.get("/v1/me", headers=H("admin")).json()["access_levels"] == ["public", "restricted", "secret"]
+
+
+def test_no_configured_keys_refuses_everything_but_health(env: dict[str, Any]) -> None:
+    from mishu.api import create_app
+
+    app = create_app(env["settings"].model_copy(update={"api_keys": ""}), container=env["container"])
+    with TestClient(app) as c2:
+        assert c2.get("/healthz").status_code == 200
+        err = assert_error(c2.get("/v1/documents", headers=H("admin")), 401, "unauthorized")
+        assert "MISHU_API_KEYS" in err["message"]
+
+
+def test_missing_key_wins_over_a_bad_body(client: TestClient) -> None:
+    assert_error(client.post("/v1/ask", content=b"{not json", headers={"Content-Type": "application/json"}),
+                 401, "unauthorized")
+    assert_error(client.post("/v1/ask", json={"question": ""}), 401, "unauthorized")
 
 
 # role matrix: route -> roles allowed (others get 403)

@@ -17,7 +17,7 @@ import anyio
 from fastapi import FastAPI
 
 from mishu.api import errors
-from mishu.api.audit import AuditLog, AuditMiddleware, KeyRing
+from mishu.api.audit import AuditLog, AuditMiddleware, KeyGateMiddleware, KeyRing
 from mishu.api.db import create_tables, make_api_engine
 from mishu.api.deps import Services
 from mishu.api.feedback import FeedbackStore
@@ -74,7 +74,8 @@ def create_app(settings: Settings | None = None, container: Any = None) -> FastA
     for r in (health.router, ask.router, knowledge.router, drafts.router, records.router, consultations.router,
               feedback.router, admin.router):
         app.include_router(r)
-    app.add_middleware(AuditMiddleware, audit=services.audit, keys=keys)
+    app.add_middleware(KeyGateMiddleware, keys=keys)
+    app.add_middleware(AuditMiddleware, audit=services.audit, keys=keys)  # outermost: audits refusals too
     return app
 
 

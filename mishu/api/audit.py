@@ -17,6 +17,7 @@ import anyio
 from sqlalchemy import JSON, DateTime, Engine, Float, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mishu.api.db import ApiBase, utcnow
@@ -186,3 +187,38 @@ class AuditMiddleware:
                 "error_code": n.error_code or ("internal_error" if status >= 500 else None),
                 "citations": n.citations, "detail": n.detail or None,
                 "client": f"{client[0]}"[:64] if client else None}
+
+
+class KeyGateMiddleware:
+    """Refuse every ``/v1`` request without a known key before anything else (body parsing included),
+    so a caller without a key always gets 401, never a validation error. Roles are checked per route."""
+
+    def __init__(self, app: ASGIApp, keys: KeyRing, prefix: str = "/v1") -> None:
+        self.app = app
+        self.keys = keys
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or not (path == self.prefix or path.startswith(self.prefix + "/")):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        token = KeyRing.bearer(headers.get("authorization"))
+        if self.keys.identify(token) is not None:
+            await self.app(scope, receive, send)
+            return
+        from mishu.api.errors import error_body
+
+        if not self.keys:
+            msg = "伺服器尚未設定 API 金鑰（MISHU_API_KEYS），無法驗證身分"
+        elif token is None:
+            msg = "缺少 API 金鑰，請在標頭加上 Authorization: Bearer <金鑰>"
+        else:
+            msg = "API 金鑰無效"
+        n = scope.get(SCOPE_KEY)
+        if isinstance(n, AuditNote):
+            n.error_code = "unauthorized"
+        response = JSONResponse(error_body("unauthorized", msg), status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        await response(scope, receive, send)

@@ -39,6 +39,15 @@ class HealthOut(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+class MeOut(BaseModel):
+    model_config = _examples({"key_id": "k-3f2a9c0e6b1d", "role": "hotline", "role_zh": "採購專線",
+                              "access_levels": ["public"]})
+    key_id: str
+    role: Literal["staff", "hotline", "admin"]
+    role_zh: str
+    access_levels: list[str]
+
+
 class CitationKey(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     no: str = Field(min_length=1, max_length=100)

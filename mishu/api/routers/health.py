@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mishu.api.schemas import HealthOut
+from mishu.api.deps import ROLE_ZH, AnyRole, access_of
+from mishu.api.schemas import HealthOut, MeOut
 
 router = APIRouter(tags=["health"])
 
@@ -10,3 +11,9 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz", response_model=HealthOut, summary="服務健康檢查（不需金鑰）")
 def healthz() -> HealthOut:
     return HealthOut()
+
+
+@router.get("/v1/me", response_model=MeOut, summary="目前金鑰的身分與可見的文件密等")
+def me(caller: AnyRole) -> MeOut:
+    return MeOut(key_id=caller.key_id, role=caller.role, role_zh=ROLE_ZH[caller.role],
+                 access_levels=sorted(str(level) for level in access_of(caller)))
