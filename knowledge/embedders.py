@@ -76,7 +76,8 @@ class SentenceTransformerEmbedder:
             except ImportError as e:  # optional backend
                 raise RuntimeError("需要安裝 sentence-transformers：pip install 'mishu[st]'") from e
             self._model = SentenceTransformer(str(self.model_path), device="cpu", local_files_only=True)
-            dim = self._model.get_sentence_embedding_dimension()
+            getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+            dim = getter()
             self.dim = int(dim or len(self._model.encode(["x"])[0]))
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:

@@ -16,7 +16,7 @@ from pydantic import Field
 
 
 class ScriptedChatModel(BaseChatModel):
-    replies: list[AIMessage | str] = Field(default_factory=list)
+    replies: list[Any] = Field(default_factory=list)  # AIMessage or str, consumed in order
     calls: list[list[BaseMessage]] = Field(default_factory=list)
     bound_tools: list[str] = Field(default_factory=list)
 
