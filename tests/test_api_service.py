@@ -508,6 +508,26 @@ def test_audit_failure_keeps_the_response_and_is_logged(env: dict[str, Any], tmp
     assert any("audit write failed" in rec.getMessage() for rec in caplog.records)
 
 
+def test_an_unexpected_error_is_a_json_500_and_audited(env: dict[str, Any], tmp_path: Path) -> None:
+    from mishu.api import create_app
+    from mishu.app import Container
+
+    settings = env["settings"].model_copy(update={"records_url": f"sqlite:///{tmp_path / 'rec.sqlite3'}",
+                                                  "audit_url": f"sqlite:///{tmp_path / 'audit.sqlite3'}"})
+    broken = Container(settings)
+    with broken.records_engine.begin() as conn:  # a damaged records store
+        conn.execute(text("DROP TABLE rec_procurement_cases"))
+    c2 = TestClient(create_app(container=broken), raise_server_exceptions=False)  # no lifespan: no warm-up
+    r = c2.get("/v1/cases", headers=H("staff"))
+    assert_error(r, 500, "internal_error")
+    assert "rec_procurement_cases" not in r.text  # no internals leak
+    eng = create_engine(settings.audit_db_url)
+    with eng.connect() as conn:
+        row = conn.execute(text("SELECT status, error_code FROM api_audit WHERE path = '/v1/cases'")).one()
+    eng.dispose()
+    assert tuple(row) == (500, "internal_error")
+
+
 # --- admin -------------------------------------------------------------------------------------------
 def wait_job(client: TestClient, job_id: str, timeout: float = 30) -> dict[str, Any]:
     end = time.monotonic() + timeout
@@ -528,6 +548,29 @@ def test_admin_reindex_job_runs_in_background_with_progress(client: TestClient) 
     assert_error(client.get("/v1/admin/ingest/nope", headers=H("admin")), 404, "not_found")
 
 
+def test_a_second_ingest_while_one_runs_is_409_and_dead_jobs_show_failed(env: dict[str, Any],
+                                                                         client: TestClient) -> None:
+    from datetime import timedelta
+
+    from mishu.api.db import utcnow
+
+    jobs = env["client"].app.state.services.jobs
+    jid = jobs.create("k-test", [env["src"]])
+    jobs.update(jid, state="running")
+    try:
+        assert_error(client.post("/v1/admin/ingest", headers=H("admin")), 409, "ingest_running")
+        # a job that stopped reporting (its worker died) is shown as failed and no longer blocks
+        eng = jobs.engine
+        with eng.begin() as conn:
+            conn.execute(text("UPDATE api_ingest_jobs SET updated_at = :t WHERE id = :i"),
+                         {"t": utcnow() - timedelta(hours=1), "i": jid})
+        stale = client.get(f"/v1/admin/ingest/{jid}", headers=H("admin")).json()
+        assert stale["state"] == "failed" and "中斷" in stale["error"]
+        assert jobs.active() is None
+    finally:
+        jobs.update(jid, state="failed", error="test")
+
+
 def test_admin_upload_validates_ingests_and_never_overwrites_silently(env: dict[str, Any], client: TestClient) -> None:
     md = ("---\ntitle: 秘書處青銅會議室借用須知\ndomain: plan\nunit: section\n---\n\n# 秘書處青銅會議室借用須知\n\n"
           "## 一、借用\n\n青銅會議室借用應於三日前登記。\n").encode()
@@ -541,6 +584,8 @@ def test_admin_upload_validates_ingests_and_never_overwrites_silently(env: dict[
     assert saved.read_bytes() == md
     hits = client.get("/v1/search", params={"q": "青銅會議室 借用", "k": 3}, headers=H("hotline")).json()
     assert hits[0]["title"] == "秘書處青銅會議室借用須知"
+    art = client.get(f"/v1/articles/{hits[0]['title']}/{hits[0]['no']}", headers=H("hotline"))
+    assert art.status_code == 200 and "三日前登記" in art.json()["text"]
     # same content again: unchanged, no job
     again = client.post("/v1/admin/upload", files=[("files", ("青銅會議室.md", md, "text/markdown"))],
                         headers=H("admin")).json()
