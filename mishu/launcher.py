@@ -133,7 +133,8 @@ def api_command(host: str, port: int) -> list[str]:
 def ui_command(host: str, port: int) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(UI_APP), "--server.address", host,
             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none", "--global.developmentMode", "false"]
+            "--server.fileWatcherType", "none", "--global.developmentMode", "false",
+            "--client.toolbarMode", "minimal"]
 
 
 @dataclass

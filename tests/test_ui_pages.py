@@ -49,6 +49,11 @@ def texts(elements: Any) -> list[str]:
     return [str(e.value) for e in elements]
 
 
+def is_citation(label: str) -> bool:
+    """Citation expanders end with the amended date: 「招標期限標準第2條第2項（2009-08-31 修正）」."""
+    return label.rstrip("・範例節錄 ").endswith(("修正）", "修正日期不詳）"))
+
+
 def frame_with(at: AppTest, *columns: str) -> pd.DataFrame:
     """The first rendered dataframe that has these columns."""
     for df in at.dataframe:
@@ -69,13 +74,13 @@ def test_chat_streams_answer_with_citations_full_article_and_feedback(ui_env: Ru
     answer_md = " ".join(texts(at.chat_message[1].markdown))
     assert "十四日" in answer_md or "14日" in answer_md
     labels = [e.label for e in at.expander]
-    cite_labels = [x for x in labels if x.startswith("📖")]
+    cite_labels = [x for x in labels if is_citation(x)]
     assert any("招標期限標準第2條" in x for x in cite_labels), labels
     assert all("修正" in x for x in cite_labels)  # every citation shows its amended date
 
     # load the full article of the 招標期限標準 citation
     idx = next(i for i, x in enumerate(cite_labels) if "招標期限標準第2條" in x)
-    exp = [e for e in at.expander if e.label.startswith("📖")][idx]
+    exp = [e for e in at.expander if is_citation(e.label)][idx]
     exp.button[0].click().run()
     assert not at.exception, at.exception
     assert any("公告金額以上未達查核金額之採購：十四日" in t for t in texts(at.text)), texts(at.text)
@@ -159,7 +164,7 @@ def test_hotline_suggests_answer_with_figures_and_logs_consultation(ui_env: Runn
     figures = texts(at.success)
     assert any("等標期" in f and "14日" in f for f in figures), figures
     assert any("押標金" in f and "15萬元" in f for f in figures), figures
-    assert any(e.label.startswith("📖") and "招標期限標準" in e.label for e in at.expander)
+    assert any(is_citation(e.label) and "招標期限標準" in e.label for e in at.expander)
     reply = at.text_area(key="hl_reply").value
     assert "14日" in reply or "十四日" in reply
 

@@ -34,7 +34,7 @@ def client_for(role: PageRole) -> MishuClient | None:
     key = cfg.key_for(role)
     if not key:
         names = "MISHU_UI_API_KEY" if role == "staff" else f"{UiConfig.key_env_name(role)} 或 MISHU_UI_API_KEY"
-        st.error(f"尚未設定 API 金鑰：請設定環境變數 {names}（{ROLE_ZH[role]}角色）後重新啟動頁面。", icon="🔑")
+        st.error(f"尚未設定 API 金鑰：請設定環境變數 {names}（{ROLE_ZH[role]}角色）後重新啟動頁面。", icon=":material/key:")
         return None
     return MishuClient(cfg.api_url, key, timeout_s=cfg.timeout_s)
 
@@ -42,15 +42,15 @@ def client_for(role: PageRole) -> MishuClient | None:
 def show_error(exc: ApiError, role: PageRole | None = None) -> None:
     """One clear zh-TW box per failure kind."""
     if isinstance(exc, ApiUnavailable):
-        st.error(exc.message, icon="🔌")
+        st.error(exc.message, icon=":material/power_off:")
     elif exc.status == 401:
         env = UiConfig.key_env_name(role) if role else "MISHU_UI_API_KEY"
         st.error(f"API 金鑰無效或未被服務接受（{exc.message}）。請檢查 {env} 是否與服務的 MISHU_API_KEYS 一致。",
-                 icon="🔑")
+                 icon=":material/key:")
     elif exc.status == 403:
-        st.error(f"權限不足：{exc.message}", icon="⛔")
+        st.error(f"權限不足：{exc.message}", icon=":material/block:")
     else:
-        st.error(f"{exc.message}（代碼 {exc.code}）", icon="⚠️")
+        st.error(f"{exc.message}（代碼 {exc.code}）", icon=":material/warning:")
 
 
 def call(fn: Callable[[], T], role: PageRole | None = None) -> T | None:
@@ -96,7 +96,7 @@ def render_citations(client: MishuClient, citations: list[Citation], key_prefix:
     for i, c in enumerate(cites):
         amended = f"{c.amended} 修正" if c.amended else "修正日期不詳"
         flags = "".join([" ・節錄" if c.partial else "", " ・範例" if c.sample else ""])
-        with st.expander(f"📖 {citation_label(c)}（{amended}）{flags}"):
+        with st.expander(f"{citation_label(c)}（{amended}）{flags}", icon=":material/menu_book:"):
             st.markdown(f"**{c.title}** ・ {citation_label(c).removeprefix(c.title) or c.no} ・ {amended}")
             if c.quote:
                 st.markdown("> " + c.quote.replace("\n", "\n> "))

@@ -65,7 +65,7 @@ def draft_section(client: MishuClient) -> None:
 def render_draft(kind_zh: str, result: DraftResult, docx: bytes | None) -> None:
     st.markdown(f"#### {kind_zh}草稿")
     if result.missing_fields:
-        st.warning("待補欄位：" + "、".join(result.missing_fields), icon="✍️")
+        st.warning("待補欄位：" + "、".join(result.missing_fields), icon=":material/edit_note:")
     else:
         st.success("沒有待補欄位。")
     for w in result.warnings:
@@ -81,7 +81,7 @@ def render_draft(kind_zh: str, result: DraftResult, docx: bytes | None) -> None:
 def render_feedback(client: MishuClient, i: int, question: str, answer: Answer) -> None:
     sent_key = f"fb_sent_{i}"
     if ss.get(sent_key):
-        st.caption(f"已送出回饋（{'👍' if ss[sent_key] == 'up' else '👎'}），謝謝！")
+        st.caption(f"已送出回饋（{'有幫助' if ss[sent_key] == 'up' else '沒幫助'}），謝謝！")
         return
     cols = st.columns([1, 5, 1], vertical_alignment="center")
     with cols[0]:
@@ -93,7 +93,7 @@ def render_feedback(client: MishuClient, i: int, question: str, answer: Answer) 
         send = st.button("送出回饋", key=f"fb_send_{i}")
     if send:
         if thumbs is None:
-            st.warning("請先點選 👍 或 👎。")
+            st.warning("請先點選「讚」或「倒讚」。")
             return
         value: Literal["up", "down"] = "up" if thumbs == 1 else "down"
         ok = call(lambda: client.feedback(question=question, answer=answer.answer, citations=answer.citations,
@@ -101,12 +101,12 @@ def render_feedback(client: MishuClient, i: int, question: str, answer: Answer) 
                   ROLE)
         if ok is not None:
             ss[sent_key] = value
-            st.caption(f"已送出回饋（{'👍' if value == 'up' else '👎'}），謝謝！")
+            st.caption(f"已送出回饋（{'有幫助' if value == 'up' else '沒幫助'}），謝謝！")
 
 
 def render_answer_extras(client: MishuClient, i: int, question: str, answer: Answer) -> None:
     if answer.refused:
-        st.info("知識庫沒有足夠依據回答這個問題；以上為可參考的方向。", icon="ℹ️")
+        st.info("知識庫沒有足夠依據回答這個問題；以上為可參考的方向。", icon=":material/info:")
     render_tool_calls(answer.tool_calls, key_prefix=f"m{i}")
     render_citations(client, answer.citations, key_prefix=f"m{i}", role=ROLE)
     if answer.draft is not None:
@@ -142,7 +142,7 @@ def stream_answer(client: MishuClient, question: str) -> Answer | None:
         return None
     status.empty()
     if "error" in got:
-        st.error(got["error"], icon="⚠️")
+        st.error(got["error"], icon=":material/warning:")
     return got.get("answer")
 
 
@@ -160,7 +160,7 @@ def main() -> None:
             ss["chat_conversation_id"] = None
             for k in [k for k in ss if str(k).startswith(("fb_", "article::"))]:
                 del ss[k]
-    with st.expander("📝 擬稿（投標須知／函／簽）", expanded=bool(ss.get("draft_result"))):
+    with st.expander("擬稿（投標須知／函／簽）", expanded=bool(ss.get("draft_result")), icon=":material/edit_document:"):
         draft_section(client)
 
     messages: list[dict[str, Any]] = ss["chat_messages"]

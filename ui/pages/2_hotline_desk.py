@@ -46,7 +46,7 @@ def suggestion(client: MishuClient) -> None:
     st.subheader("建議回覆")
     st.caption(f"{case['agency']}・{case['category']}：{case['question']}")
     if answer.refused:
-        st.warning("知識庫沒有足夠依據，建議轉請主管機關或相關單位釋示。", icon="ℹ️")
+        st.warning("知識庫沒有足夠依據，建議轉請主管機關或相關單位釋示。", icon=":material/info:")
     render_tool_calls(answer.tool_calls, key_prefix="hl")
     with st.container(border=True):
         st.markdown(answer.answer.replace("\n", "  \n"))
@@ -119,7 +119,7 @@ def main() -> None:
         return
     flash = ss.pop("hl_flash", None)
     if flash:
-        st.success(flash, icon="✅")
+        st.success(flash, icon=":material/check_circle:")
     intake(client)
     suggestion(client)
     st.divider()
