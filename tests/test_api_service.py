@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import shutil
 import time
 import zipfile
@@ -637,3 +638,31 @@ def test_a_second_worker_sees_conversations_jobs_and_feedback(env: dict[str, Any
         turns = c2.get(f"/v1/conversations/{first['conversation_id']}", headers=H("staff")).json()["turns"]
         assert len(turns) == 2
         assert c2.get(f"/v1/admin/ingest/{job['id']}", headers=H("admin")).json()["state"] == "done"
+
+
+PG_URL = os.environ.get("MISHU_TEST_PG_URL")  # e.g. postgresql+psycopg://user@/db?host=/tmp/pg (disposable DB)
+
+
+@pytest.mark.skipif(not PG_URL, reason="set MISHU_TEST_PG_URL (a disposable PostgreSQL database) to run")
+def test_audit_feedback_and_jobs_on_postgresql(env: dict[str, Any]) -> None:
+    from mishu.api import create_app
+
+    assert PG_URL is not None
+    eng = create_engine(PG_URL)
+    with eng.begin() as conn:
+        for t in ("api_audit", "api_feedback", "api_ingest_jobs"):
+            conn.execute(text(f"DROP TABLE IF EXISTS {t}"))
+    app = create_app(env["settings"].model_copy(update={"audit_url": PG_URL}), container=env["container"])
+    with TestClient(app) as c2:
+        hits = c2.get("/v1/search", params={"q": "押標金", "k": 2}, headers=H("staff")).json()
+        fb = c2.post("/v1/feedback", json={"question": "q", "answer": "a", "thumbs": "up",
+                                           "citations": [{"title": "政府採購法", "no": "30"}]}, headers=H("staff"))
+        assert fb.status_code == 201
+        job = c2.post("/v1/admin/ingest", headers=H("admin")).json()
+        assert wait_job(c2, job["id"])["state"] == "done"
+    with eng.connect() as conn:
+        row = conn.execute(text("SELECT role, citations FROM api_audit WHERE path = '/v1/search'")).one()
+        assert row[0] == "staff" and [c["no"] for c in row[1]] == [h["no"] for h in hits]
+        assert conn.execute(text("SELECT thumbs FROM api_feedback")).scalar_one() == "up"
+        assert conn.execute(text("SELECT state FROM api_ingest_jobs")).scalar_one() == "done"
+    eng.dispose()
