@@ -613,6 +613,14 @@ def test_admin_upload_validates_ingests_and_never_overwrites_silently(env: dict[
     assert not (saved.parent / "big.txt").exists() and not (saved.parent / "x.exe").exists()
 
 
+@pytest.mark.parametrize("raw,safe", [("../青銅會議室.md", "青銅會議室.md"), ("C:\\tmp\\規則.PDF", "規則.pdf"),
+                                      ("x:y?.txt", "x_y_.txt"), (".hidden.md", "hidden.md")])
+def test_upload_names_are_reduced_to_a_safe_file_name(raw: str, safe: str) -> None:
+    from mishu.api.routers.admin import safe_name
+
+    assert safe_name(raw) == safe
+
+
 def test_admin_eval_report_serves_the_latest(env: dict[str, Any], client: TestClient) -> None:
     out = Path(env["settings"].data_dir) / "eval" / "run-1"
     out.mkdir(parents=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,12 +75,14 @@ def ingest_recent(services: ServicesDep, _caller: AdminOnly,
 
 
 def safe_name(name: str | None) -> str:
+    """The file's own name (no folders), NFC, without control or shell-special characters."""
     base = unicodedata.normalize("NFC", Path((name or "").replace("\\", "/")).name).strip()
     base = _UNSAFE.sub("_", base).lstrip(".")
-    if not base or base in {"_", ""}:
+    suffix = Path(base).suffix
+    stem = base[: len(base) - len(suffix)]
+    if not stem.strip("_ "):
         raise invalid("檔名無效", [{"field": "files", "message": "檔名無效"}])
-    stem, suffix = base[: -len(Path(base).suffix)] if Path(base).suffix else base, Path(base).suffix.lower()
-    return stem[:120] + suffix
+    return stem[:120] + suffix.lower()
 
 
 async def _read_limited(f: UploadFile, limit: int, name: str) -> bytes:
@@ -122,10 +125,12 @@ async def upload(services: ServicesDep, caller: AdminOnly,
             if not replace:
                 raise conflict("file_exists", f"已有同名但內容不同的檔案：{name}；若要覆蓋請設定 replace=true")
     folder.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / ".uploads-staging"  # outside uploads/, so a running ingest never sees partial files
+    staging.mkdir(exist_ok=True)
     for name, data in staged:
         if name in unchanged:
             continue
-        tmp = folder / f".{name}.part"
+        tmp = staging / f"{secrets.token_hex(8)}.part"
         tmp.write_bytes(data)
         tmp.replace(folder / name)
         saved.append(name)
