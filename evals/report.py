@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ def _fmt(v: Any) -> str:
 
 
 def _dz(d: str | None) -> str:
-    return "整體" if d is None else DOMAIN_ZH.get(d, d)
+    return "整體" if d is None else DOMAIN_ZH.get(d) or TABLE_ZH.get(d) or d
 
 
 # --- SVG -------------------------------------------------------------------------------------------------
@@ -95,11 +96,13 @@ def svg_histogram(title: str, values: Sequence[float], *, bins: int = 12, unit: 
     if not values:
         return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="40">'
                 f'<text x="10" y="24" font-size="13">{e(title)}：無資料</text></svg>')
-    lo, hi = min(values), max(values)
+    # the range ends at the 99th percentile; slower outliers are counted in the last bin ("≥")
+    ordered = sorted(values)
+    lo, hi = ordered[0], ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
     step = (hi - lo) / bins or 1.0
     counts = [0] * bins
     for v in values:
-        counts[min(bins - 1, int((v - lo) / step))] += 1
+        counts[max(0, min(bins - 1, int((v - lo) / step)))] += 1
     left, right, top, bottom = 44, 12, 30, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max(counts)
@@ -112,8 +115,9 @@ def svg_histogram(title: str, values: Sequence[float], *, bins: int = 12, unit: 
     for i, c in enumerate(counts):
         h = plot_h * c / peak
         a, b = lo + i * step, lo + (i + 1) * step
+        span = f"≥{a:.0f}" if i == bins - 1 else f"{a:.0f}–{b:.0f}"
         parts.append(f'<rect x="{left + i * bw:.1f}" y="{top + plot_h - h:.1f}" width="{bw - 1:.1f}" height="{h:.1f}" '
-                     f'fill="{PALETTE[0]}"><title>{a:.0f}–{b:.0f} {unit}: {c}</title></rect>')
+                     f'fill="{PALETTE[0]}"><title>{span} {unit}: {c}</title></rect>')
     for i in range(0, bins + 1, max(1, bins // 4)):
         x = left + i * bw
         parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 14}" text-anchor="middle" font-size="10">'
@@ -208,7 +212,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
              f"- 提交：`{env.get('git_commit')}`{'（有未提交的修改）' if env.get('git_dirty') else ''}",
              f"- 日期：{env.get('date')}", f"- 嵌入模型：{env.get('embedder')}",
              f"- 評估項目：{', '.join((report.get('config') or {}).get('families') or [])}",
-             f"- 耗時：{json.dumps(report.get('timings_s'), ensure_ascii=False)}（秒）",
+             "- 耗時：" + "、".join(f"{TABLE_ZH.get(k, '合計' if k == 'total' else k)} {v:.1f} 秒"
+                                   for k, v in (report.get("timings_s") or {}).items()),
              f"- 機器：{env.get('platform')}，CPU {env.get('cpus')}", ""]
     judge = report.get("judge") or {}
     lines += ["## LLM 評審指標", "",

@@ -7,8 +7,9 @@ Families (``only`` selects a subset):
 - ``numeric``    — ``assistant.ask`` on numeric_dev.jsonl: exact match of tool results.
 - ``multiturn``  — the turns of each conversation asked in order within one conversation; each turn is
   scored like an answers item (id ``mt-001#2`` = second turn).
-- ``drafting``   — ``assistant.draft(kind, case=..., request=...)`` when the assistant has it and the item has a
-  ``case``, else ``assistant.ask(request)``: field completeness of the draft.
+- ``drafting``   — ``assistant.draft(kind, case=..., request=...)`` (plus ``subject``/``purpose``/``recipient``
+  of letters and memos when its signature takes them) when the assistant has it and the item has a ``case``,
+  else ``assistant.ask(request)``: field completeness of the draft.
 - ``refusal``    — ``assistant.ask`` on every retrieval_dev.jsonl question (answerable and must-refuse), so
   refusal precision/recall and the false-refusal rate rest on 228 more questions.
 
@@ -18,6 +19,7 @@ refusal. Metric definitions: :mod:`evals.answer_metrics`.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -117,9 +119,11 @@ def _answer_dict(obj: Any) -> dict[str, Any]:
         out["conversation_id"] = getattr(obj, "conversation_id", None)
         out["latency_ms"] = getattr(obj, "latency_ms", None)
         return out
-    if hasattr(obj, "markdown"):  # a bare Draft
+    if hasattr(obj, "markdown"):  # a bare draft (assistant.models.Draft or a drafting result)
+        draft = {"kind": getattr(obj, "kind", None), "markdown": obj.markdown,
+                 "missing_fields": list(getattr(obj, "missing_fields", []) or [])}
         return {"answer": "", "refused": False, "mode": "extractive", "citations": [], "tool_calls": [],
-                "draft": obj.model_dump(mode="json")}
+                "draft": draft}
     if isinstance(obj, Mapping):
         return dict(obj)
     raise SuiteError(f"助理回傳了無法辨識的物件：{type(obj).__name__}")
@@ -289,6 +293,15 @@ def run_multiturn(container: Any, datasets_dir: Path, get_text: Corpus,
     return out
 
 
+def _accepted_kwargs(fn: Callable[..., Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The subset of ``kwargs`` that ``fn`` accepts (all of them when it takes ``**kwargs``)."""
+    params = inspect.signature(fn).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return kwargs
+    names = {p.name for p in params}
+    return {k: v for k, v in kwargs.items() if k in names}
+
+
 def run_drafting(container: Any, datasets_dir: Path, progress: Progress | None = None) -> list[ItemResult]:
     assistant = _require_assistant(container)
     rows = _load(datasets_dir, "drafting_dev.jsonl")
@@ -296,7 +309,8 @@ def run_drafting(container: Any, datasets_dir: Path, progress: Progress | None =
     for i, r in enumerate(rows, 1):
         request = r.get("request") or r["query"]
         if r.get("case") and hasattr(assistant, "draft"):
-            asked = _ask(partial(assistant.draft, r["kind"], case=r["case"], request=request))
+            extra = _accepted_kwargs(assistant.draft, {k: r[k] for k in ("subject", "purpose", "recipient") if r.get(k)})
+            asked = _ask(partial(assistant.draft, r["kind"], case=r["case"], request=request, **extra))
             via = "draft"
         else:
             asked = _ask(partial(assistant.ask, request))

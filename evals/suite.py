@@ -218,7 +218,7 @@ def load_report(path: Path) -> dict[str, Any]:
 
 
 def update_baseline(report_path: Path, baseline_path: Path) -> str:
-    """Copy a report over the baseline (without its own comparison) and return the headline diff."""
+    """Copy a report over the baseline (JSON, plus a readable .md beside it) and return the headline diff."""
     new = load_report(Path(report_path))
     old = load_report(Path(baseline_path)) if Path(baseline_path).exists() else None
     lines = [f"基準報告：{baseline_path}",
@@ -234,12 +234,27 @@ def update_baseline(report_path: Path, baseline_path: Path) -> str:
             lines.append(f"  {name}: {a:.4f} -> {b:.4f} ({b - a:+.4f}){mark}")
         else:
             lines.append(f"  {name}: {'—' if a is None else f'{a:.4f}'} -> {'—' if b is None else f'{b:.4f}'}")
-    stripped = {k: v for k, v in new.items() if k not in ("comparison", "gate")}
     Path(baseline_path).parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(baseline_path).with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(stripped, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    tmp.write_text(baseline_json(new), encoding="utf-8")
     tmp.replace(baseline_path)
+    from evals.report import render_markdown
+
+    stripped = {k: v for k, v in new.items() if k not in ("comparison", "gate")}
+    Path(baseline_path).with_suffix(".md").write_text(render_markdown(stripped), encoding="utf-8")
     return "\n".join(lines)
+
+
+def baseline_json(report: Mapping[str, Any]) -> str:
+    """A report as a baseline: without its own comparison/gate, item details reduced to what explains a
+    failure, one item per line (readable diffs in git)."""
+    rest = {k: v for k, v in report.items() if k not in ("comparison", "gate", "items")}
+    keep = ("gold_rank", "missing_key_facts", "quote_failures", "absent_fields", "expected", "got", "error")
+    items = [{**i, "details": {k: v for k, v in (i.get("details") or {}).items() if k in keep}}
+             for i in report.get("items") or []]
+    head = json.dumps(rest, ensure_ascii=False, indent=1)
+    body = ",\n".join("  " + json.dumps(i, ensure_ascii=False) for i in items)
+    return head[:-2] + ',\n "items": [\n' + body + "\n ]\n}\n"
 
 
 # --- CLI entry points -----------------------------------------------------------------------------------

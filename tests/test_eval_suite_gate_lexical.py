@@ -105,3 +105,82 @@ def test_answers_without_an_assistant_is_a_clear_error(env: tuple[Container, Pat
     with pytest.raises(SuiteError, match="未知的評估項目"):
         run_suite(c, ds, only={"retrieval", "speed"})
     assert run_suite(RetrievalOnly(), ds, only={"retrieval"}).families["retrieval"]["overall"]["n"] > 0
+
+
+class DraftingAssistant:
+    """The real assistant plus a ``draft`` method backed by the real drafting module (the shape the suite
+    calls when the assistant offers it)."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def ask(self, question: str, conversation_id: str | None = None) -> Any:
+        return self.inner.ask(question, conversation_id=conversation_id)
+
+    def draft(self, kind: str, case: dict[str, Any], request: str, subject: str | None = None,
+              purpose: str | None = None, recipient: str | None = None) -> Any:
+        from datetime import date
+
+        from assistant.drafting import draft_from_request
+
+        self.calls.append((kind, {"subject": subject, "recipient": recipient}))
+        return draft_from_request(kind, case, subject=subject, purpose=purpose, recipient=recipient,
+                                  on=date(2026, 6, 1)).to_draft()
+
+
+def test_drafting_uses_assistant_draft_when_offered(env: tuple[Container, Path]) -> None:
+    c, ds = env
+
+    class WithDraft:
+        retriever = c.retriever
+        kb = c.kb
+        assistant = DraftingAssistant(c.assistant)
+
+    result = run_suite(WithDraft(), ds, only={"drafting"})
+    rows = {i.id: i for i in result.items}
+    assert {i.details["via"] for i in rows.values()} == {"draft"}
+    assert rows["dr-001"].metrics["field_completeness"] == 1.0 and rows["dr-001"].passed
+    assert rows["dr-008"].metrics["has_draft"] == 1.0
+    assert ("letter", {"subject": "請轄內各區公所完成AED定期檢查並登錄資料庫", "recipient": "臺中市各區公所（範例）"}) \
+        in WithDraft.assistant.calls
+
+
+def test_llm_judge_runs_inside_the_suite_with_a_fake_chat_model(env: tuple[Container, Path]) -> None:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from evals.judge import LLMJudge
+
+    c, ds = env
+    replies = ['{"statements": [{"statement": "a", "verdict": 1}, {"statement": "b", "verdict": 0}]}',
+               '{"questions": ["押標金上限"], "noncommittal": 0}']  # faithfulness, relevancy, cycled per answer
+    judge = LLMJudge(FakeListChatModel(responses=replies), lambda s: [float(len(s)), 1.0], model_name="fake")
+    result = run_suite(c, ds, only={"answers"}, judge=judge)
+    judged = [i for i in result.items if i.metrics.get("llm_faithfulness") is not None]
+    assert judged and all(i.metrics["llm_faithfulness"] == 0.5 for i in judged)
+    assert result.judge["status"] == "ran" and result.judge["faithfulness"] == 0.5
+    assert result.families["answers"]["overall"]["llm_faithfulness"] == 0.5
+    assert run_suite(c, ds, only={"retrieval"}).judge["message"] == "未設定 LLM 端點，略過 LLM 評審指標"
+
+
+def test_cli_entry_point_gate_fails_with_lexical_disabled(env: tuple[Container, Path], tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from evals.suite import cmd_eval_all, cmd_eval_baseline_update
+
+    c, ds = env
+    settings = c.settings
+    baseline = tmp_path / "baseline" / "report.json"
+    assert cmd_eval_all(tmp_path / "run1", baseline, gate=True, settings=settings, only={"retrieval"},
+                        datasets_dir=ds) == 2  # no baseline yet: the gate cannot run
+    assert cmd_eval_all(tmp_path / "run1", None, gate=False, settings=settings, only={"retrieval"},
+                        datasets_dir=ds) == 0
+    assert cmd_eval_baseline_update(tmp_path / "run1" / "report.json", baseline) == 0
+    assert "retrieval.hit@5: — ->" in capsys.readouterr().out
+    assert cmd_eval_all(tmp_path / "run2", baseline, gate=True, settings=settings, only={"retrieval"},
+                        datasets_dir=ds) == 0
+    broken = settings.model_copy(update={"lexical": False})
+    assert cmd_eval_all(tmp_path / "run3", baseline, gate=True, settings=broken, only={"retrieval"},
+                        datasets_dir=ds) == 1
+    out = capsys.readouterr().out
+    assert "回歸門檻：未通過" in out and "retrieval." in out
+    assert (tmp_path / "run3" / "report.html").exists()
