@@ -7,6 +7,7 @@ so they see exactly what this process saw (data dir, sources, keys ...). Ctrl-C 
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import signal
@@ -130,11 +131,19 @@ def api_command(host: str, port: int) -> list[str]:
             "--port", str(port), "--log-level", "warning"]
 
 
-def ui_command(host: str, port: int) -> list[str]:
+def ui_command(host: str, port: int, max_upload_mb: int = 50) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(UI_APP), "--server.address", host,
             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none", "--global.developmentMode", "false",
-            "--client.toolbarMode", "minimal"]
+            "--client.toolbarMode", "minimal", "--server.maxUploadSize", str(max_upload_mb)]
+
+
+def _upload_limit_mb(env: Mapping[str, str]) -> int:
+    """The pages accept what the API accepts (``max_file_mb``)."""
+    try:
+        return max(1, math.ceil(float(env.get("MISHU_MAX_FILE_MB", "50"))))
+    except ValueError:
+        return 50
 
 
 @dataclass
@@ -194,7 +203,7 @@ def start_stack(env: Mapping[str, str], host: str, api_port: int, ui_port: int,
         stack.children.append(Child("API（uvicorn）", subprocess.Popen(api_command(host, api_port),
                                                                       env=dict(env), cwd=PROJECT_ROOT)))
         wait_http(f"{stack.api_url}/healthz", stack, timeout_s)
-        stack.children.append(Child("頁面（streamlit）", subprocess.Popen(ui_command(host, ui_port),
+        stack.children.append(Child("頁面（streamlit）", subprocess.Popen(ui_command(host, ui_port, _upload_limit_mb(env)),
                                                                       env=dict(env), cwd=PROJECT_ROOT)))
         wait_http(f"{stack.ui_url}/_stcore/health", stack, timeout_s)
     except BaseException:

@@ -10,8 +10,9 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
 st.set_page_config(page_title="mishu 秘書", page_icon=":material/menu_book:", layout="wide")
 navigation = st.navigation([
-    st.Page(PAGES_DIR / "1_staff_chat.py", title="同仁問答", icon=":material/chat:", default=True),
-    st.Page(PAGES_DIR / "2_hotline_desk.py", title="諮詢專線", icon=":material/support_agent:"),
-    st.Page(PAGES_DIR / "3_knowledge_admin.py", title="知識庫管理", icon=":material/folder_managed:"),
+    st.Page(PAGES_DIR / "1_staff_chat.py", title="同仁問答", icon=":material/chat:", url_path="chat",
+            default=True),
+    st.Page(PAGES_DIR / "2_hotline_desk.py", title="諮詢專線", icon=":material/support_agent:", url_path="hotline"),
+    st.Page(PAGES_DIR / "3_knowledge_admin.py", title="知識庫管理", icon=":material/folder_managed:", url_path="admin"),
 ])
 navigation.run()

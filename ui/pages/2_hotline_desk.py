@@ -98,7 +98,7 @@ def today_log(client: MishuClient) -> None:
         m[2].metric("最多類別", top[0] if top[1] else "—")
         if counts.total:
             df = pd.DataFrame({"類別": list(counts.by_category), "件數": list(counts.by_category.values())})
-            st.bar_chart(df, x="類別", y="件數", height=220)
+            st.bar_chart(df, x="類別", y="件數", horizontal=True, sort=False, height=220)
     if rows is None:
         return
     if not rows:
