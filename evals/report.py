@@ -293,7 +293,12 @@ def render_html(report: Mapping[str, Any]) -> str:
         elif line.startswith("# "):
             out.append(f"<h1>{e(line[2:])}</h1>")
         elif line.startswith("- "):
+            if not (out and out[-1] == "</ul>"):
+                out.append("<ul>")
+            else:
+                out.pop()
             out.append(f"<li>{e(line[2:]).replace('`', '')}</li>")
+            out.append("</ul>")
         elif line.strip():
             out.append(f"<p>{e(line).replace('**', '')}</p>")
     flush()

@@ -298,8 +298,12 @@ def cmd_eval_all(out_dir: Path, baseline: Path | None = DEFAULT_BASELINE, gate: 
     judge = None
     if settings.llm_base_url:
         judge = LLMJudge.from_settings(settings, embed=lambda s: [float(x) for x in c.embedder.embed_query(s)])
+    def progress(family: str, done: int, total: int) -> None:
+        if done == total:
+            print(f"  {family}：{total} 題完成", file=sys.stderr, flush=True)
+
     try:
-        result = run_suite(c, datasets_dir, only=only, judge=judge)
+        result = run_suite(c, datasets_dir, only=only, judge=judge, progress=progress)
     except SuiteError as e:
         print(f"錯誤：{e}", file=sys.stderr)
         return 2
