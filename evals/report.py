@@ -171,6 +171,20 @@ def _headline_rows(report: Mapping[str, Any]) -> list[list[Any]]:
     return rows
 
 
+DOMAIN_ORDER = ("procurement", "archives", "emergency", "out_of_scope", "template", "plan")
+
+
+def domain_headline_rows(report: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Headline metrics (rows) per domain (columns): the table for a closing note."""
+    from evals.suite import HEADLINE, metric_value
+
+    doms = {d for block in (report.get("families") or {}).values() for d in (block.get("by_domain") or {})}
+    doms -= {"answers", "numeric", "multiturn", "drafting", "refusal", "tender_notice", "letter", "memo"}
+    order = [d for d in DOMAIN_ORDER if d in doms] + sorted(doms - set(DOMAIN_ORDER))
+    rows = [[name, metric_value(report, name), *[metric_value(report, name, d) for d in order]] for name in HEADLINE]
+    return ["指標", "整體", *[_dz(d) for d in order]], rows
+
+
 def _family_tables(report: Mapping[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
     out = []
     for table, block in (report.get("families") or {}).items():
@@ -227,6 +241,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         lines += [f"回歸門檻：**{'通過' if gate['passed'] else '未通過'}**", ""]
         lines += [f"- {f}" for f in gate["failures"]] + ([""] if gate["failures"] else [])
     lines += _md_table(["指標", "本次", "基準", "差異", "容許變差", "門檻"], _headline_rows(report))
+    head, rows = domain_headline_rows(report)
+    lines += ["### 各領域", ""] + _md_table(head, rows)
     lines += ["## 忠實度的量測方式", "", FAITHFULNESS_METHOD, ""]
     for title, head, rows in _family_tables(report):
         lines += [f"## {title}", ""] + _md_table(head, rows)

@@ -54,6 +54,7 @@ def test_report_files_json_md_html_with_svg(tmp_path: Path) -> None:
     md = paths["md"].read_text(encoding="utf-8")
     assert "未設定 LLM 端點，略過 LLM 評審指標" in md and "字元二元組" in md
     assert "ret-038" in md and "回歸門檻：**未通過**" in md
+    assert "| retrieval.hit@5 | 0.95 | 0.95 | 0.95 |" in md  # 各領域: overall, 採購, 檔案
     html = paths["html"].read_text(encoding="utf-8")
     assert html.count("<svg") >= 3 and "提問延遲分布" in html and "<table>" in html
     assert "ret-039" in html
