@@ -261,7 +261,7 @@ class Composer:
         return hit / len(terms)
 
     def compose(self, question: str, query: str, calls: list[ToolCall], hits: list[dict[str, Any]],
-                allowed: Any = None) -> Answer:
+                allowed: Any = None, as_of: Any = None) -> Answer:
         tokens = self.kb.tokenizer(query)
         terms = content_terms(tokens)
         lex = self.kb.view().lexical
@@ -271,7 +271,7 @@ class Composer:
 
         articles: list[Article] = []
         for h in hits:
-            a = self.kb.get_article(h["title"], h["no"], allowed=allowed)
+            a = self.kb.get_article(h["title"], h["no"], as_of=as_of, allowed=allowed)
             if a is not None and not a.deleted:
                 articles.append(a)
         supports = [self.support_bigrams(query, a) for a in articles]
@@ -294,7 +294,7 @@ class Composer:
         cites = tool_citations(calls)
         used: list[Article] = []
         for c in cites:
-            art = self.kb.get_article(c.title, c.no, allowed=allowed)
+            art = self.kb.get_article(c.title, c.no, as_of=as_of, allowed=allowed)
             if art is not None:
                 c.label = c.label or f"{art.title}{art.label}"
                 if art not in used:
@@ -327,7 +327,7 @@ class Composer:
             for i, c in enumerate(cites, 1):
                 art = next((a for a in used if a.title == c.title and a.no == c.no), None)
                 if art is None:
-                    art = self.kb.get_article(c.title, c.no, allowed=allowed)
+                    art = self.kb.get_article(c.title, c.no, as_of=as_of, allowed=allowed)
                 when = amended_zh(art) if art else (f"{c.amended} 修正" if c.amended else "")
                 note = "（節錄文件，內容不完整）" if art and art.partial else ""
                 note += "（範例文件，非正式規定）" if c.sample else ""

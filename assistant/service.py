@@ -68,7 +68,7 @@ class Assistant:
             history = self.conversations.turns(cid)[-4:]
             answer = self.llm_agent.answer(q, query, history, tools)
         else:
-            answer = self._extractive(q, query, u, tools, allowed)
+            answer = self._extractive(q, query, u, tools, allowed, as_of)
 
         facts.titles = list(dict.fromkeys(c.title for c in answer.citations))[:3]
         answer.conversation_id = cid
@@ -76,10 +76,14 @@ class Assistant:
         self.conversations.add_turn(cid, q, query, facts, answer.contract())
         return answer
 
-    def _extractive(self, question: str, query: str, u: Understanding, tools: ToolBox, allowed: Any) -> Answer:
+    def _extractive(self, question: str, query: str, u: Understanding, tools: ToolBox, allowed: Any,
+                    as_of: date | None = None) -> Answer:
         calls: list[ToolCall] = []
         hits: list[dict[str, Any]] = []
         for planned in self.planner.plan(u, query):
+            if as_of is not None and planned.name in ("search_regulations", "procurement_tier", "tender_period",
+                                                      "bid_bond_and_guarantees"):
+                planned.args["as_of" if planned.name == "search_regulations" else "on"] = as_of.isoformat()
             tc = tools.call(planned.name, planned.args)
             if planned.name == "search_regulations":
                 if tc.error is None and isinstance(tc.result, list):
@@ -88,12 +92,13 @@ class Assistant:
                 tc = ToolCall(name=tc.name, args=tc.args, ms=tc.ms, error=tc.error,
                               result=[{"title": h["title"], "no": h["no"], "score": h["score"]} for h in hits])
             calls.append(tc)
-        return self.composer.compose(question, query, calls, hits, allowed=allowed)
+        return self.composer.compose(question, query, calls, hits, allowed=allowed, as_of=as_of)
 
-    def stream(self, question: str, conversation_id: str | None = None, role: str | None = None) -> Iterator[dict[str, Any]]:
+    def stream(self, question: str, conversation_id: str | None = None, role: str | None = None,
+               as_of: date | None = None) -> Iterator[dict[str, Any]]:
         """Server-sent-event payloads: status, then the answer text in pieces, then the full answer."""
         yield {"event": "status", "data": {"message": "檢索與計算中…"}}
-        answer = self.ask(question, conversation_id, role)
+        answer = self.ask(question, conversation_id, role, as_of=as_of)
         text = answer.answer
         for i in range(0, len(text), 40):
             yield {"event": "delta", "data": {"text": text[i:i + 40]}}

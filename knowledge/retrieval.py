@@ -74,6 +74,21 @@ class _Cand:
 _CONTENT_TOKEN = re.compile(r"^[\u3400-\u9fffA-Za-z0-9]{2,}$")
 
 
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def abbreviation_of(name: str, titles: list[str]) -> list[str]:
+    """Titles that ``name`` abbreviates (its characters appear in order: 防火管理人訓練辦法 ->
+    防火管理人訓練與專業機構登錄及管理辦法); the shortest such title wins. Names of 3+ characters only."""
+    name = re.sub(r"^(?:依|依照|根據|請問|查|看)", "", name.strip())
+    if len(name) < 3:
+        return []
+    owners = sorted((t for t in titles if _subsequence(name, t)), key=len)
+    return owners[:1]
+
+
 def is_statute(title: str) -> bool:
     """法律 by name (中央法規標準法第2條: 法、律、條例、通則), as opposed to 命令 (第3條: 規程、規則、
     細則、辦法、綱要、標準、準則) and administrative rules (要點、範本...). When a statute and its
@@ -167,6 +182,8 @@ class HybridRetriever:
         for ref in parse_article_ref(q):
             law = getattr(ref, "law", None)
             law_titles = [t for t, _, _ in resolve_titles(law, titles)] if law else []
+            if law and not law_titles:
+                law_titles = abbreviation_of(law, titles)
             if not law_titles:
                 # the law named closest before the reference, else the conversation's law
                 before = [t for t, s, _ in resolve_titles(q[: ref.span[0]], titles)]

@@ -283,6 +283,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from mishu.api.app import create_app
 
     settings = _settings(args)
+    from mishu.app import Container
+
+    c = Container(settings)
+    ensure_index(c, quiet=False)
+    c.ensure_sample_records()
     if args.workers > 1:
         if args.data_dir:
             import os

@@ -8,10 +8,10 @@ it receives a ``Settings`` (or the parts it needs) from the composition root.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_SOURCES = PROJECT_ROOT / "knowledge" / "sources"
@@ -29,8 +29,8 @@ class Settings(BaseSettings):
 
     # --- storage -------------------------------------------------------------------------------
     data_dir: Path = Field(default_factory=default_data_dir, description="Index, records and logs live here.")
-    sources: list[Path] = Field(default_factory=lambda: [SHIPPED_SOURCES],
-                                description="Folders/files ingested by default.")
+    sources: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [SHIPPED_SOURCES],
+                                                     description="Folders/files ingested by default (comma-separated in the environment).")
     chroma_host: str | None = Field(default=None, description="Chroma server host; embedded when unset.")
     chroma_port: int = 8000
     collection: str = "mishu_chunks"
