@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, Literal
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -14,7 +16,8 @@ from ui.common import call, client_for, page_header, show_error
 ROLE: Literal["admin"] = "admin"
 UPLOAD_TYPES = ["pdf", "docx", "md", "markdown", "txt", "html", "htm"]
 DOMAIN_ZH = {"procurement": "採購", "archives": "檔案／公文", "emergency": "消防／防災", "building": "大樓管理",
-             "template": "範本", "plan": "計畫", "general": "一般"}
+             "template": "範本", "plan": "計畫", "general": "一般", "out_of_scope": "範圍外",
+             "tender_notice": "投標須知", "letter": "函", "memo": "簽"}
 UNIT_ZH = {"article": "條", "point": "點", "section": "節"}
 ACCESS_ZH = {"public": "公開", "restricted": "限閱", "secret": "密"}
 TABLE_ZH = {"retrieval": "檢索", "answers": "回答", "numeric": "數值工具", "multiturn": "多輪對話",
@@ -121,7 +124,9 @@ def ingest_section(client: MishuClient) -> None:
 
 # --- evaluation report -------------------------------------------------------------------------------------
 def _num(v: Any) -> float | None:
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+    if isinstance(v, bool) or not isinstance(v, int | float) or math.isnan(v):
+        return None
+    return float(v)
 
 
 def family_frame(block: dict[str, Any]) -> pd.DataFrame:
@@ -130,15 +135,53 @@ def family_frame(block: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("範圍")
 
 
-def ratio_columns(df: pd.DataFrame) -> list[str]:
-    """Metrics that are rates in [0, 1] (charted together); counts and latencies are left to the table."""
+# metrics charted per family (the table below each chart keeps every column)
+CHART_METRICS: dict[str, list[str]] = {
+    "retrieval": ["hit@5", "mrr@10", "ndcg@10"],
+    "answers": ["citation_precision", "citation_recall", "key_fact_coverage", "pass_rate"],
+    "numeric": ["exact_match", "field_accuracy", "pass_rate"],
+    "multiturn": ["citation_recall", "key_fact_coverage", "pass_rate"],
+    "drafting": ["field_completeness", "missing_flagged", "pass_rate"],
+    "refusal": ["precision", "recall", "f1", "false_refusal_rate"],
+    "refusal_questions": ["refused", "pass_rate"],
+    "faithfulness": ["quote_verbatim", "sentence_support"],
+}
+
+
+def chart_columns(name: str, df: pd.DataFrame) -> list[str]:
+    """The family's chart metrics that are rates in [0, 1]; counts and latencies stay in the table."""
+    wanted = CHART_METRICS.get(name) or [c for c in df.columns if not str(c).startswith(("n", "latency"))][:5]
     cols = []
-    for c in df.columns:
-        values = [_num(v) for v in df[c].tolist()]
-        nums = [v for v in values if v is not None]
-        if nums and len(nums) == len(values) and all(0.0 <= v <= 1.0 for v in nums) and not c.startswith("n"):
+    for c in wanted:
+        if c not in df.columns:
+            continue
+        nums = [v for v in (_num(x) for x in df[c].tolist()) if v is not None]
+        if nums and all(0.0 <= v <= 1.0 for v in nums):
             cols.append(c)
     return cols
+
+
+def rate_chart(long: pd.DataFrame, y: str, color: str | None = None) -> alt.Chart:
+    """Horizontal bars on a 0..1 scale (grouped by ``color`` when given); labels stay horizontal."""
+    enc: dict[str, Any] = {
+        "x": alt.X("數值:Q", scale=alt.Scale(domain=[0, 1]), title=None),
+        "y": alt.Y(f"{y}:N", sort=None, title=None, axis=alt.Axis(labelLimit=360)),
+        "tooltip": [y, *([color] if color else []), alt.Tooltip("數值:Q", format=".3f")],
+    }
+    if color:
+        enc["color"] = alt.Color(f"{color}:N", title=None, legend=alt.Legend(orient="bottom"))
+        enc["yOffset"] = alt.YOffset(f"{color}:N")
+    return alt.Chart(long).mark_bar().encode(**enc)
+
+
+def chart_height(long: pd.DataFrame, y: str, color: str | None = None) -> int:
+    rows = long[y].nunique() * (long[color].nunique() if color else 1)
+    return int(max(160, (18 if color else 24) * rows + 90))
+
+
+def headline_label(name: str) -> str:
+    table, _, metric = name.partition(".")
+    return f"{TABLE_ZH.get(table, table)}・{metric}" if metric else name
 
 
 def eval_section(client: MishuClient) -> None:
@@ -161,21 +204,22 @@ def eval_section(client: MishuClient) -> None:
             st.success("回歸門檻：通過")
         else:
             st.error("回歸門檻：未通過\n\n" + "\n".join(f"- {f}" for f in gate.get("failures") or []))
-    headline = {k: _num(v) for k, v in (report.get("headline") or {}).items()}
+    headline = {headline_label(k): _num(v) for k, v in (report.get("headline") or {}).items()}
     headline = {k: v for k, v in headline.items() if v is not None}
     if headline:
         st.markdown("**主要指標**")
         df = pd.DataFrame({"指標": list(headline), "數值": list(headline.values())})
-        st.bar_chart(df, x="指標", y="數值", horizontal=True, height=max(200, 28 * len(headline)))
+        st.altair_chart(rate_chart(df, "指標"), height=chart_height(df, "指標"))
     families = report.get("families") or {}
     for name, block in families.items():
         if not isinstance(block, dict):
             continue
         frame = family_frame(block)
         st.markdown(f"**{TABLE_ZH.get(name, name)}**")
-        cols = ratio_columns(frame)
+        cols = chart_columns(name, frame)
         if cols:
-            st.bar_chart(frame[cols], stack=False, height=260)
+            long = frame[cols].reset_index().melt(id_vars="範圍", var_name="指標", value_name="數值").dropna()
+            st.altair_chart(rate_chart(long, "範圍", color="指標"), height=chart_height(long, "範圍", "指標"))
         st.dataframe(frame, key=f"admin_eval_{name}")
     if not headline and not families:
         st.json(report, expanded=False)
