@@ -35,10 +35,17 @@ class LaunchError(Exception):
 
 # --- settings and keys -------------------------------------------------------------------------------
 def settings_env(settings: Settings) -> dict[str, str]:
-    """``MISHU_*`` variables that rebuild ``settings`` in a child process (JSON for non-strings)."""
+    """``MISHU_*`` variables that rebuild ``settings`` in a child process (``sources`` comma-separated,
+    other non-strings as JSON)."""
     out: dict[str, str] = {}
     for name, value in settings.model_dump(mode="json").items():
         if value is None:
+            continue
+        if name == "sources":
+            bad = [p for p in value if "," in p]
+            if bad:
+                raise LaunchError(f"來源路徑含有逗號，無法經由 MISHU_SOURCES 傳遞：{bad[0]}（請改名或移動該檔案）")
+            out["MISHU_SOURCES"] = ",".join(value)
             continue
         out[f"MISHU_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return out
@@ -234,9 +241,9 @@ def run_up(settings: Settings, host: str = "127.0.0.1", api_port: int = 8765, ui
         for role, key in keys.items():
             print(f"  {role:<8}{key}", file=out)
     api_url = f"http://{host}:{api_port}"
-    env = child_env(settings, api_url, keys, override_ui_keys=generated)
     print("\n啟動服務中…", file=out, flush=True)
     try:
+        env = child_env(settings, api_url, keys, override_ui_keys=generated)
         stack = start_stack(env, host, api_port, ui_port)
     except LaunchError as exc:
         print(f"無法啟動：{exc}", file=out)

@@ -3,7 +3,6 @@ both processes up on loopback, Ctrl-C stops everything; plus the UI client's SSE
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -30,17 +29,22 @@ def _clean_mishu_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_settings_survive_the_trip_through_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = Settings(data_dir=tmp_path / "d", sources=[tmp_path / "a b", tmp_path / "c,d.json"], rerank=False,
+    original = Settings(data_dir=tmp_path / "d", sources=[tmp_path / "a b", tmp_path / "法規.json"], rerank=False,
                         embed_batch=7, dense_weight=0.5, llm_base_url="http://127.0.0.1:9/v1",
                         api_keys="x1:staff,x2:admin")
     env = settings_env(original)
-    assert json.loads(env["MISHU_SOURCES"]) == [str(tmp_path / "a b"), str(tmp_path / "c,d.json")]
+    assert env["MISHU_SOURCES"] == f"{tmp_path / 'a b'},{tmp_path / '法規.json'}"
     assert "MISHU_CHROMA_HOST" not in env  # None stays unset
     _clean_mishu_env(monkeypatch)
     monkeypatch.chdir(tmp_path)  # no .env file
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     assert Settings().model_dump() == original.model_dump()
+
+
+def test_a_source_path_with_a_comma_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(LaunchError, match="逗號"):
+        settings_env(Settings(data_dir=tmp_path, sources=[tmp_path / "a,b.json"]))
 
 
 def test_child_env_keys_and_stale_variables(tmp_path: Path) -> None:
@@ -95,7 +99,7 @@ def test_mishu_up_indexes_on_first_start_serves_both_and_stops_on_ctrl_c(tmp_pat
     api_port, ui_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MISHU_")}
     env |= {"MISHU_DATA_DIR": str(tmp_path / "data"),
-            "MISHU_SOURCES": json.dumps([str(PROCUREMENT / "tender-period-standards.json")]),
+            "MISHU_SOURCES": str(PROCUREMENT / "tender-period-standards.json"),
             "PYTHONUNBUFFERED": "1"}
     code = (f"from mishu.launcher import run_up; from mishu.settings import Settings; "
             f"raise SystemExit(run_up(Settings(), api_port={api_port}, ui_port={ui_port}))")
