@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import streamlit as st
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
+ROOT = PAGES_DIR.parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` from a checkout that is not pip-installed
+    sys.path.insert(0, str(ROOT))
 
 st.set_page_config(page_title="mishu 秘書", page_icon=":material/menu_book:", layout="wide")
 navigation = st.navigation([
