@@ -94,6 +94,18 @@ class Assistant:
             calls.append(tc)
         return self.composer.compose(question, query, calls, hits, allowed=allowed, as_of=as_of)
 
+    def draft(self, kind: str, case: dict[str, Any] | None = None, request: str | None = None, *,
+              subject: str | None = None, purpose: str | list[str] | None = None,
+              recipient: str | None = None) -> Answer:
+        """A draft (投標須知 / 函 / 簽) from explicit case fields; missing ones are listed as 待補."""
+        direct = getattr(self.drafter, "direct", None)
+        if direct is None:
+            raise AskError("擬稿功能未啟用")
+        try:
+            return direct(kind, case, request, subject=subject, purpose=purpose, recipient=recipient)
+        except ValueError as e:
+            raise AskError(str(e)) from e
+
     def stream(self, question: str, conversation_id: str | None = None, role: str | None = None,
                as_of: date | None = None) -> Iterator[dict[str, Any]]:
         """Server-sent-event payloads: status, then the answer text in pieces, then the full answer."""
