@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -54,6 +55,7 @@ class Facts:
     category: str | None = None
     intents: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
+    context: str = ""  # key terms of the conversation so far, for elliptical follow-ups
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -75,14 +77,43 @@ def is_follow_up(question: str, previous: Facts | None) -> bool:
     return bool(_FOLLOW_UP.search(q)) and len(q) <= 24
 
 
-def resolve(u: Understanding, previous: Facts | None) -> tuple[str, Facts]:
-    """(query to answer, facts of this turn). ``u`` is the understanding of the raw question."""
+ELLIPTICAL_MAX_CHARS = 25
+CONTEXT_TERMS = 8
+
+
+def _merge_terms(new: list[str], old: str) -> str:
+    return " ".join(list(dict.fromkeys([*new, *old.split()]))[:CONTEXT_TERMS])
+
+
+def resolve(u: Understanding, previous: Facts | None,
+            terms: Callable[[str], list[str]] | None = None) -> tuple[str, Facts]:
+    """(query to answer, facts of this turn). ``u`` is the understanding of the raw question.
+
+    ``terms`` extracts content words; with it, a short elliptical question in a conversation
+    (「機關要幾天內回覆？」, 「要收費嗎？」) is searched together with the conversation's key terms.
+    """
+    query, facts = _resolve_facts(u, previous)
+    if terms is None:
+        return query, facts
+    own = terms(facts.topic or u.text)
+    if previous is not None and previous.context and len(u.text) <= ELLIPTICAL_MAX_CHARS:
+        extra = [t for t in previous.context.split() if t not in query]
+        if extra:
+            query = f"{query} {' '.join(extra)}"
+        facts.context = _merge_terms(own, previous.context)
+    else:
+        facts.context = _merge_terms(own, "")
+    return query, facts
+
+
+def _resolve_facts(u: Understanding, previous: Facts | None) -> tuple[str, Facts]:
     from assistant.calculators import format_twd
 
     q = u.text
     specific = [i for i in u.intents if i != "regulation"]
     if not is_follow_up(q, previous):
-        return q, Facts(query=q, topic=q, amount=u.amount, category=u.category, intents=list(specific))
+        return q, Facts(query=q, topic=q, amount=u.amount, category=u.category, intents=list(specific),
+                        titles=previous.titles if previous else [])
     assert previous is not None
     amount = u.amount if u.amount is not None else previous.amount
     category = u.category or previous.category

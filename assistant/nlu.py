@@ -20,7 +20,8 @@ Category = Literal["工程", "財物", "勞務"]
 
 _AMOUNT = re.compile(
     r"(?:新[臺台]幣|NT\$|NTD|\$)?\s*"
-    r"(?:\d[\d,]*(?:\.\d+)?\s*(?:億|萬|千萬|百萬|千|元|塊)+|\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*元?|\d{4,}\s*元"
+    r"(?:\d[\d,]*(?:\.\d+)?\s*(?:億|千萬|百萬|萬|千)(?:\s*\d+(?:\.\d+)?\s*(?:萬|千|百|元))*\s*(?:元|塊)?"
+    r"|\d[\d,]*(?:\.\d+)?\s*(?:元|塊)|\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*元?|\d{4,}\s*元"
     r"|[一二三四五六七八九十百千兩零]+(?:億|萬)+[一二三四五六七八九十百千兩零]*(?:元)?)"
 )
 _CATEGORY_WORDS: list[tuple[Category, re.Pattern[str]]] = [
@@ -38,6 +39,26 @@ Intent = Literal["tier", "tender_period", "guarantee", "case", "failed_tenders",
                  "building_safety", "draft", "seed_teacher", "regulation"]
 
 
+TierWord = Literal["small", "below_announcement", "announcement", "audit", "large"]
+_TIER_WORDS: list[tuple[TierWord, re.Pattern[str]]] = [
+    ("below_announcement", re.compile(r"未達公告金額")),
+    ("large", re.compile(r"巨額")),
+    ("audit", re.compile(r"查核金額以上")),
+    ("announcement", re.compile(r"公告金額以上")),
+    ("small", re.compile(r"小額|公告金額十分之一以下")),
+]
+_METHODS: list[tuple[str, re.Pattern[str]]] = [
+    ("選擇性招標資格審查", re.compile(r"選擇性招標.*(?:資格(?:預先)?(?:預)?審|預審)|資格(?:預先)?審查.*選擇性")),
+    ("公開取得書面報價或企劃書(第49條)", re.compile(r"(?:公開(?:徵求|取得)).*(?:書面)?報價|企劃書|第49條|四十九條")),
+    ("公開徵求(第22條第1項第11款)", re.compile(r"公開徵求.*(?:房地產|勘選)|指定地區採購房地產")),
+    ("限制性招標公開評選", re.compile(r"公開評選|(?:專業|技術|資訊|社會福利)服務.*評選")),
+]
+_RETENDER = re.compile(r"(?:流標|廢標|撤銷決標|解除契約).{0,12}(?:重新|重行|再)(?:招標|公告)|重新招標|重行招標")
+_EXPANSION = re.compile(r"(?:後續擴充|選購|擴充)[^\d一二三四五六七八九十]{0,6}")
+_MONTHLY_RENT = re.compile(r"(?:每月|月租金?|租金每月)")
+_INDEFINITE = re.compile(r"租期不確定|不定期|租期未定")
+
+
 @dataclass
 class Understanding:
     text: str
@@ -50,6 +71,11 @@ class Understanding:
     electronic_bid: bool = False
     public_inspection: bool = False
     urgent: bool = False
+    tier_word: str | None = None
+    method: str | None = None
+    retender: bool = False
+    expansion: int | None = None  # 後續擴充 / 選購 amount (施行細則第6條第3款)
+    monthly_rent: int | None = None  # 租期不確定 monthly rent (施行細則第6條第6款)
     intents: list[str] = field(default_factory=list)
 
     @property
@@ -98,7 +124,7 @@ _INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
     ("draft", re.compile(r"(?:擬|起草|草擬|產生|寫|做|製作)(?:一[份個篇])?.{0,24}?(?:投標須知|招標公告|函(?!釋)|簽(?!約|名|收)|公文)|草稿")),
     ("tender_period", re.compile(r"等標期|公告(?:幾|多少|多久)|(?:幾|多少)天|截止投標|招標期限|多久才能開標")),
     ("guarantee", re.compile(r"押標金|保證金|履約保證|保固|差額保證|擔保")),
-    ("tier", re.compile(r"級距|哪一級|什麼等級|屬於(?:哪|什麼)|公告金額|查核金額|巨額|小額|未達公告")),
+    ("tier", re.compile(r"級距|分級|哪一級|哪個級|什麼等級|屬於(?:哪|什麼)|公告金額|查核金額|巨額|小額|未達公告|採購金額")),
     ("failed_tenders", re.compile(r"(?:流標|廢標).*(?:統計|比率|率|原因分析|幾件|多少件|報表)|(?:統計|分析).*(?:流標|廢標)")),
     ("vendor", re.compile(r"停權|刊登.*公報|拒絕往來|統一編號|統編|廠商.*(?:可以投標|能不能投標|有沒有被)")),
     ("retention", re.compile(r"保存年限|保存多久|留多久|要存幾年|分類號")),
@@ -108,10 +134,28 @@ _INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
 ]
 
 
+def _amount_after(pattern: re.Pattern[str], text: str) -> int | None:
+    m = pattern.search(text)
+    if not m:
+        return None
+    found = extract_amounts(text[m.end():m.end() + 20])
+    return found[0] if found else None
+
+
 def understand(question: str) -> Understanding:
-    q = normalize_query(question)
+    from knowledge.thesaurus import correct_typos
+
+    q = correct_typos(normalize_query(question))
     u = Understanding(text=q)
     u.amounts = extract_amounts(q)
+    u.expansion = _amount_after(_EXPANSION, q)
+    if _INDEFINITE.search(q):
+        u.monthly_rent = _amount_after(_MONTHLY_RENT, q)
+    if u.expansion is not None and u.amounts and u.amounts[0] == u.expansion and len(u.amounts) > 1:
+        u.amounts = [u.amounts[1], *u.amounts[2:]]
+    u.tier_word = next((t for t, pat in _TIER_WORDS if pat.search(q)), None)
+    u.method = next((m for m, pat in _METHODS if pat.search(q)), None)
+    u.retender = bool(_RETENDER.search(q))
     u.category = extract_category(q)
     u.dates = extract_dates(q)
     u.case_numbers = [(m.group(1) or m.group(2)).upper() for m in _CASE_NO.finditer(q)

@@ -30,9 +30,16 @@ class RulePlanner:
         if amount is not None and "tier" in intents:
             for c in cats:
                 calls.append(PlannedCall("procurement_tier", {"amount": amount, "category": c}))
-        if amount is not None and "tender_period" in intents:
-            for c in cats:
-                args: dict[str, Any] = {"amount": amount, "category": c}
+        basis: dict[str, Any] | None = ({"amount": amount} if amount is not None
+                                        else {"tier": u.tier_word} if u.tier_word else None)
+        if basis is not None and "tender_period" in intents:
+            period_cats = cats if amount is not None else ["財物"]
+            for c in period_cats:
+                args: dict[str, Any] = {**basis, "category": c}
+                if u.method:
+                    args["method"] = u.method
+                if u.retender:
+                    args["retender"] = "流標廢標撤銷決標或解除契約後3個月內重行招標"
                 for flag in ("electronic_download", "electronic_bid", "public_inspection", "urgent"):
                     if getattr(u, flag):
                         args[flag] = True

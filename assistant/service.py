@@ -37,6 +37,11 @@ class Assistant:
         self.llm_agent = llm_agent
         self.drafter = drafter
 
+    def _terms(self, text: str) -> list[str]:
+        from assistant.evidence import content_terms
+
+        return [t for t in content_terms(self.toolbox.kb.tokenizer(text)) if len(t) >= 2][:6]
+
     @property
     def mode(self) -> str:
         return "llm" if self.llm_agent is not None else "extractive"
@@ -56,7 +61,7 @@ class Assistant:
             raise AskError(f"找不到對話 {conversation_id}，請開新對話")
         previous = self.conversations.last_facts(cid)
         u = understand(q)
-        query, facts = resolve(u, previous)
+        query, facts = resolve(u, previous, terms=self._terms)
         if query != u.text:
             merged = understand(query)
             merged.intents = [*facts.intents, "regulation"]
@@ -80,6 +85,15 @@ class Assistant:
                     as_of: date | None = None) -> Answer:
         calls: list[ToolCall] = []
         hits: list[dict[str, Any]] = []
+        if u.expansion is not None or u.monthly_rent is not None:
+            # 採購金額 per 施行細則第6條 first: the tier and the figures rest on it
+            tc = tools.call("procurement_amount", {
+                "budget": u.amount if u.monthly_rent is None else 0,
+                "optional_or_expansion": u.expansion or 0,
+                "monthly_rent_indefinite_term": u.monthly_rent})
+            calls.append(tc)
+            if tc.error is None and isinstance(tc.result, dict):
+                u.amounts = [int(tc.result["details"]["amount"])]
         for planned in self.planner.plan(u, query):
             if as_of is not None and planned.name in ("search_regulations", "procurement_tier", "tender_period",
                                                       "bid_bond_and_guarantees"):

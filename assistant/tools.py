@@ -19,10 +19,11 @@ from pydantic import BaseModel, Field, ValidationError
 from assistant.calculators import (
     ArticleIndex,
     bid_bond_and_guarantees,
+    procurement_amount,
     procurement_tier,
     tender_period,
 )
-from assistant.calculators.tender_period import Method
+from assistant.calculators.tender_period import Method, Retender
 from assistant.models import ToolCall
 from ingest.models import AccessLevel
 from ingest.zh import parse_date
@@ -88,10 +89,21 @@ class TierArgs(BaseModel):
     on: str | None = None
 
 
+class AmountArgs(BaseModel):
+    budget: int = Field(ge=0, description="預算金額（新臺幣元）；租期不確定之租賃填 0")
+    optional_or_expansion: int = Field(default=0, ge=0, description="預估選購或後續擴充金額")
+    monthly_rent_indefinite_term: int | None = Field(default=None, ge=0, description="租期不確定時的每月租金")
+
+
+TierCode = Literal["small", "below_announcement", "announcement", "audit", "large"]
+
+
 class TenderPeriodArgs(BaseModel):
-    amount: int = Field(ge=0, description="採購金額（新臺幣元）")
-    category: Category
+    amount: int | None = Field(default=None, ge=0, description="採購金額（新臺幣元）")
+    tier: TierCode | None = Field(default=None, description="不知金額時可給級距代碼")
+    category: Category = "財物"
     method: Method = "公開招標"
+    retender: Retender | None = None
     electronic_download: bool = False
     electronic_bid: bool = False
     public_inspection: bool = False
@@ -198,10 +210,20 @@ class ToolBox:
         def tier(amount: int, category: str, on: str | None = None) -> Any:
             return procurement_tier(amount, category, _d(on, t()), articles=self.articles)  # type: ignore[arg-type]
 
-        def period(amount: int, category: str, method: str = "公開招標", electronic_download: bool = False,
+        def amount_calc(budget: int, optional_or_expansion: int = 0,
+                        monthly_rent_indefinite_term: int | None = None) -> Any:
+            return procurement_amount(budget, optional_or_expansion=optional_or_expansion,
+                                      monthly_rent_indefinite_term=monthly_rent_indefinite_term, articles=self.articles)
+
+        def period(category: str = "財物", amount: int | None = None, tier: str | None = None,
+                   method: str = "公開招標", retender: str | None = None, electronic_download: bool = False,
                    electronic_bid: bool = False, public_inspection: bool = False, urgent: bool = False,
                    publication_date: str | None = None, on: str | None = None) -> Any:
-            return tender_period(amount, method, category, _d(on, t()),  # type: ignore[arg-type]
+            basis = amount if amount is not None else tier
+            if basis is None:
+                raise ValueError("需要採購金額或級距才能計算等標期")
+            return tender_period(basis, method, category, _d(on, t()),  # type: ignore[arg-type]
+                                 retender=retender,  # type: ignore[arg-type]
                                  electronic_download=electronic_download, electronic_bid=electronic_bid,
                                  public_inspection=public_inspection, urgent=urgent,
                                  publication_date=parse_date(publication_date) if publication_date else None,
@@ -236,6 +258,8 @@ class ToolBox:
                      vendor_suspension_check),
             ToolSpec("procurement_tier", "依金額、類別與日期判斷採購級距（小額／未達公告金額／公告金額以上／查核金額以上／巨額），附條文依據。",
                      TierArgs, tier),
+            ToolSpec("procurement_amount", "依政府採購法施行細則第6條計算採購金額（含後續擴充、租期不確定之租賃）。",
+                     AmountArgs, amount_calc),
             ToolSpec("tender_period", "依招標期限標準計算最少等標期與可縮短情形，附條文依據。", TenderPeriodArgs, period),
             ToolSpec("bid_bond_and_guarantees", "依押標金保證金暨其他擔保作業辦法計算押標金、履約保證金、保固保證金上限與免收情形。",
                      GuaranteeArgs, guarantees),

@@ -136,3 +136,10 @@ def expand(query: str) -> str:
                 if t not in added and t not in query:
                     added.append(t)
     return " ".join(added)
+
+
+def correct_typos(text: str) -> str:
+    """Replace known typos with the statutory word (the first term of the rule): 壓標金 -> 押標金."""
+    for rule in TYPO_RULES:
+        text = rule.pattern.sub(rule.terms.split()[0], text)
+    return text
