@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lint + type check + tests (the CI command).
+# Lint + type check + tests + the answer-quality regression gate (the CI command).
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh
@@ -7,3 +7,6 @@ bash scripts/setup.sh
 ruff check .
 mypy
 python -m pytest -q "$@"
+# Evaluation suite on the embedded default; fails when a headline metric drops below the committed
+# baseline (evals/baseline/report.json) by more than its stated tolerance.
+mishu eval all --gate --out "${MISHU_EVAL_OUT:-var/eval}"
