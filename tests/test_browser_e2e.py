@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import re
 import shutil
 import subprocess
 import time
@@ -69,7 +70,10 @@ class DevTools:
     def wait_for(self, expression: str, timeout_s: float, what: str) -> Any:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            value = self.js(expression)
+            try:
+                value = self.js(expression)
+            except RuntimeError:  # the page is still loading (no body yet)
+                value = None
             if value:
                 return value
             time.sleep(0.25)
@@ -125,6 +129,13 @@ def browser(tmp_path: Path) -> Iterator[DevTools]:
 def test_chat_page_in_headless_chromium_shows_a_citation(stack: Any, browser: DevTools) -> None:
     t0 = time.monotonic()
     browser.send("Page.enable")
+    # first visit after start is a deep link: the admin page shows the index summary, no "Page not found"
+    browser.send("Page.navigate", url=f"{stack.ui_url}/admin")
+    browser.wait_for("document.body.innerText.includes('檢索片段')", 30, "the documents summary on /admin")
+    text = browser.js("document.body.innerText")
+    assert "知識庫管理" in text and "Page not found" not in text
+    assert re.search(r"現行文件\s+3\s", text), text[:600]  # the three indexed laws
+
     browser.send("Page.navigate", url=stack.ui_url)
     box = 'document.querySelector(\'textarea[data-testid="stChatInputTextArea"]\')'
     browser.wait_for(f"!!{box}", 30, "the chat input")

@@ -40,7 +40,7 @@ def open_page(page: str | None = None) -> AppTest:
     at = AppTest.from_file(str(UI_APP), default_timeout=TIMEOUT).run()
     assert not at.exception, at.exception
     if page:
-        at.switch_page(f"pages/{page}").run()
+        at.switch_page(f"views/{page}").run()
         assert not at.exception, at.exception
     return at
 
@@ -96,12 +96,16 @@ def test_chat_streams_answer_with_citations_full_article_and_feedback(ui_env: Ru
     assert stored[0]["thumbs"] == "down" and stored[0]["comment"] == "希望列出電子領標可縮短的日數"
     assert {"title": "招標期限標準", "no": "2"} in stored[0]["citations"]
 
-    # a follow-up question stays in the same conversation and the history keeps both turns
-    at.chat_input(key="chat_input").set_value("押標金最多可以收多少").run()
+    # a follow-up question goes to the same conversation and the page keeps both turns
+    cid = at.session_state["chat_conversation_id"]
+    assert cid
+    at.chat_input(key="chat_input").set_value("那查核金額以上未達巨額的採購呢").run()
     assert not at.exception, at.exception
     assert [m.name for m in at.chat_message] == ["user", "assistant", "user", "assistant"]
-    assert at.session_state["chat_conversation_id"]
-    assert any("押標金保證金暨其他擔保作業辦法" in e.label for e in at.expander)
+    assert at.session_state["chat_conversation_id"] == cid
+    turns = ui_env.get(f"/v1/conversations/{cid}", role="staff")["turns"]
+    assert len(turns) == 2
+    assert "二十一日" in " ".join(texts(at.chat_message[3].markdown))
 
 
 def test_feedback_needs_a_thumb_first(ui_env: RunningApi) -> None:
@@ -153,7 +157,7 @@ def test_draft_rejects_malformed_field_lines_without_calling_the_api(ui_env: Run
 
 # --- 諮詢專線 -------------------------------------------------------------------------------------------
 def test_hotline_suggests_answer_with_figures_and_logs_consultation(ui_env: RunningApi) -> None:
-    at = open_page("2_hotline_desk.py")
+    at = open_page("hotline_desk.py")
     assert texts(at.title) == ["諮詢專線"]
     agency = "（測試）臺中市政府建設局"
     at.text_input(key="hl_agency").set_value(agency)
@@ -187,7 +191,7 @@ def test_hotline_suggests_answer_with_figures_and_logs_consultation(ui_env: Runn
 
 
 def test_hotline_intake_requires_agency_and_question(ui_env: RunningApi) -> None:
-    at = open_page("2_hotline_desk.py")
+    at = open_page("hotline_desk.py")
     at.button(key="FormSubmitter:hotline_intake-建議回覆").click().run()
     assert any("來電機關" in e and "問題" in e for e in texts(at.error))
     assert "hl_case" not in at.session_state
@@ -195,7 +199,7 @@ def test_hotline_intake_requires_agency_and_question(ui_env: RunningApi) -> None
 
 def test_hotline_page_with_a_staff_key_says_forbidden(ui_env: RunningApi, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MISHU_UI_HOTLINE_KEY", UI_KEYS["staff"])
-    at = open_page("2_hotline_desk.py")
+    at = open_page("hotline_desk.py")
     assert any("權限不足" in e for e in texts(at.error)), texts(at.error)
 
 
@@ -216,7 +220,7 @@ amended: 115.10.01
 
 
 def test_admin_lists_documents_and_reindexes_an_upload_with_progress(ui_env: RunningApi) -> None:
-    at = open_page("3_knowledge_admin.py")
+    at = open_page("knowledge_admin.py")
     assert texts(at.title) == ["知識庫管理"]
     docs = frame_with(at, "文件", "版本", "片段")
     assert {"政府採購法", "招標期限標準", "押標金保證金暨其他擔保作業辦法"} <= set(docs["文件"])
@@ -248,7 +252,7 @@ def test_admin_eval_report_charts(ui_env: RunningApi) -> None:
                                          "by_domain": {"procurement": {"hit@5": 0.95, "mrr@10": 0.85, "n": 80}}}},
               "gate": {"passed": False, "failures": ["retrieval.hit@5：下降 0.03"]}}
     (folder / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
-    at = open_page("3_knowledge_admin.py")
+    at = open_page("knowledge_admin.py")
     assert not at.exception, at.exception
     assert any("abc1234" in c for c in texts(at.caption))
     assert any("未通過" in e and "hit@5" in e for e in texts(at.error))
@@ -270,10 +274,10 @@ def test_unreachable_api_shows_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_wrong_key_and_missing_key(ui_env: RunningApi, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MISHU_UI_ADMIN_KEY", "not-a-key")
-    at = open_page("3_knowledge_admin.py")
+    at = open_page("knowledge_admin.py")
     assert any("API 金鑰無效" in e and "MISHU_UI_ADMIN_KEY" in e for e in texts(at.error)), texts(at.error)
     monkeypatch.delenv("MISHU_UI_ADMIN_KEY")
     monkeypatch.delenv("MISHU_UI_API_KEY")
-    at = open_page("3_knowledge_admin.py")
+    at = open_page("knowledge_admin.py")
     assert any("尚未設定 API 金鑰" in e for e in texts(at.error)), texts(at.error)
     assert len(at.dataframe) == 0
