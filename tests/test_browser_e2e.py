@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -100,8 +102,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def browser(tmp_path: Path) -> Iterator[DevTools]:
     assert CHROMIUM is not None
     profile = tmp_path / "chromium-profile"
+    # /usr/bin/chromium is a shell wrapper: run it in its own process group and stop the whole group
     proc = subprocess.Popen([CHROMIUM, *CHROME_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 20
@@ -118,12 +121,26 @@ def browser(tmp_path: Path) -> Iterator[DevTools]:
         finally:
             tools.close()
     finally:
-        proc.terminate()
+        stop_group(proc)
+
+
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the browser's process group (wrapper and every chromium process), SIGKILL if needed."""
+    for sig, wait_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                proc.wait()
+                return
+            proc.poll()
+            time.sleep(0.1)
+    proc.wait()
 
 
 def test_chat_page_in_headless_chromium_shows_a_citation(stack: Any, browser: DevTools) -> None:
