@@ -56,9 +56,12 @@ class Facts:
     intents: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
     context: str = ""  # key terms of the conversation so far, for elliptical follow-ups
+    search_context: str = ""  # this turn only: earlier terms to search with (not stored)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        d = asdict(self)
+        d.pop("search_context")
+        return json.dumps(d, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, s: str) -> Facts:
@@ -89,8 +92,9 @@ def resolve(u: Understanding, previous: Facts | None,
             terms: Callable[[str], list[str]] | None = None) -> tuple[str, Facts]:
     """(query to answer, facts of this turn). ``u`` is the understanding of the raw question.
 
-    ``terms`` extracts content words; with it, a short elliptical question in a conversation
-    (「機關要幾天內回覆？」, 「要收費嗎？」) is searched together with the conversation's key terms.
+    ``terms`` extracts content words; with it, a short question in a conversation gets
+    ``facts.search_context``: the conversation's key terms, which retrieval fuses in at a lower weight
+    (「機關要幾天內回覆？」, 「要收費嗎？」 are elliptical; 「押標金最多可以收多少」 is not, and wins on its own).
     """
     query, facts = _resolve_facts(u, previous)
     if terms is None:
@@ -98,8 +102,7 @@ def resolve(u: Understanding, previous: Facts | None,
     own = terms(facts.topic or u.text)
     if previous is not None and previous.context and len(u.text) <= ELLIPTICAL_MAX_CHARS:
         extra = [t for t in previous.context.split() if t not in query]
-        if extra:
-            query = f"{query} {' '.join(extra)}"
+        facts.search_context = " ".join(extra)
         facts.context = _merge_terms(own, previous.context)
     else:
         facts.context = _merge_terms(own, "")

@@ -73,7 +73,7 @@ class Assistant:
             history = self.conversations.turns(cid)[-4:]
             answer = self.llm_agent.answer(q, query, history, tools)
         else:
-            answer = self._extractive(q, query, u, tools, allowed, as_of)
+            answer = self._extractive(q, query, u, tools, allowed, as_of, context=facts.search_context)
 
         facts.titles = list(dict.fromkeys(c.title for c in answer.citations))[:3]
         answer.conversation_id = cid
@@ -82,7 +82,7 @@ class Assistant:
         return answer
 
     def _extractive(self, question: str, query: str, u: Understanding, tools: ToolBox, allowed: Any,
-                    as_of: date | None = None) -> Answer:
+                    as_of: date | None = None, context: str = "") -> Answer:
         calls: list[ToolCall] = []
         hits: list[dict[str, Any]] = []
         if u.expansion is not None or u.monthly_rent is not None:
@@ -98,6 +98,8 @@ class Assistant:
             if as_of is not None and planned.name in ("search_regulations", "procurement_tier", "tender_period",
                                                       "bid_bond_and_guarantees"):
                 planned.args["as_of" if planned.name == "search_regulations" else "on"] = as_of.isoformat()
+            if planned.name == "search_regulations" and context:
+                planned.args["context"] = context
             tc = tools.call(planned.name, planned.args)
             if planned.name == "search_regulations":
                 if tc.error is None and isinstance(tc.result, list):
@@ -106,7 +108,9 @@ class Assistant:
                 tc = ToolCall(name=tc.name, args=tc.args, ms=tc.ms, error=tc.error,
                               result=[{"title": h["title"], "no": h["no"], "score": h["score"]} for h in hits])
             calls.append(tc)
-        return self.composer.compose(question, query, calls, hits, allowed=allowed, as_of=as_of)
+        # an elliptical follow-up is judged (domain, support) together with the conversation's terms
+        judged = f"{query} {context}".strip()
+        return self.composer.compose(question, judged, calls, hits, allowed=allowed, as_of=as_of)
 
     def draft(self, kind: str, case: dict[str, Any] | None = None, request: str | None = None, *,
               subject: str | None = None, purpose: str | list[str] | None = None,

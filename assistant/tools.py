@@ -46,6 +46,7 @@ class SearchArgs(BaseModel):
     query: str = Field(description="問題或關鍵字（繁體中文）")
     k: int = Field(default=5, ge=1, le=20)
     as_of: str | None = Field(default=None, description="以該日有效版本檢索，如 2024-05-01 或 113.05.01")
+    context: str | None = Field(default=None, description="對話先前的關鍵詞（追問時使用）")
 
 
 class ArticleArgs(BaseModel):
@@ -175,8 +176,9 @@ class ToolBox:
     def _build(self) -> list[ToolSpec]:
         t = self.today
 
-        def search_regulations(query: str, k: int = 5, as_of: str | None = None) -> Any:
-            hits = self.retriever.search(query, k, as_of=_d(as_of, t()) if as_of else None, allowed=self.allowed)
+        def search_regulations(query: str, k: int = 5, as_of: str | None = None, context: str | None = None) -> Any:
+            hits = self.retriever.search(query, k, as_of=_d(as_of, t()) if as_of else None, allowed=self.allowed,
+                                         context=context)
             return [h.model_dump(include={"title", "no", "label", "score", "text", "amended", "chapter", "domain",
                                           "matched", "partial"}) for h in hits]
 

@@ -35,7 +35,7 @@ IGNORED_NAMES = {"README.md", "SOURCES.md", "LICENSE", ".DS_Store"}
 
 # Bump when loaders/parser/chunker output changes: every file is then re-parsed (embeddings still
 # come from the cache when a chunk's text is unchanged).
-PIPELINE_VERSION = "2026-11-27.2"
+PIPELINE_VERSION = "2026-11-27.3"
 
 
 @dataclass

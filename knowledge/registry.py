@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS documents (
   url TEXT,
   n_sections INTEGER,
   n_chunks INTEGER,
-  indexed_at REAL
+  indexed_at REAL,
+  sample INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS sections (
   source_path TEXT NOT NULL,
@@ -97,6 +98,7 @@ class DocumentRecord:
     n_sections: int
     n_chunks: int
     indexed_at: float
+    sample: bool = False
 
 
 @dataclass
@@ -123,6 +125,9 @@ class Registry:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        cols = {r[1] for r in self._conn.execute("PRAGMA table_info(documents)")}
+        if "sample" not in cols:  # registries written before the 範例 flag existed
+            self._conn.execute("ALTER TABLE documents ADD COLUMN sample INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self._conn.close()
@@ -151,11 +156,11 @@ class Registry:
     def documents(self) -> list[DocumentRecord]:
         rows = self._conn.execute(
             "SELECT source_path, root, file_hash, doc_id, version, title, domain, unit, fmt, content_hash,"
-            " amended, effective, access_level, partial, note, url, n_sections, n_chunks, indexed_at"
+            " amended, effective, access_level, partial, note, url, n_sections, n_chunks, indexed_at, sample"
             " FROM documents ORDER BY domain, title, version").fetchall()
         return [DocumentRecord(r[0], r[1], r[2], r[3], r[4], r[5], Domain(r[6]), Unit(r[7]), r[8], r[9],
                                _d(r[10]), _d(r[11]), AccessLevel(r[12]), bool(r[13]), r[14], r[15], r[16] or 0,
-                               r[17] or 0, r[18] or 0.0) for r in rows]
+                               r[17] or 0, r[18] or 0.0, bool(r[19])) for r in rows]
 
     def file_hashes(self) -> dict[str, str]:
         return dict(self._conn.execute("SELECT source_path, file_hash FROM documents").fetchall())
@@ -190,12 +195,12 @@ class Registry:
                 d = w.doc
                 self._delete_source(c, d.source_path)
                 c.execute(
-                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (d.source_path, w.root, w.file_hash, w.file_size, d.doc_id, d.version, d.title,
                      d.domain.value, d.unit.value, d.fmt, d.content_hash,
                      d.amended.isoformat() if d.amended else None,
                      d.effective.isoformat() if d.effective else None, d.access_level.value, int(d.partial),
-                     d.note, d.url, len(d.sections), len(w.chunks), now))
+                     d.note, d.url, len(d.sections), len(w.chunks), now, int(d.sample)))
                 c.executemany(
                     "INSERT INTO sections VALUES (?,?,?,?,?,?,?)",
                     [(d.source_path, i, s.no, s.label, json.dumps(s.chapter, ensure_ascii=False), s.text,

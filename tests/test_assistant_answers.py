@@ -165,3 +165,16 @@ def test_draft_from_chat_lists_missing_fields(small_container: Any, tmp_path: An
     doc = Document(a.draft.docx_path)
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "投標須知" in text
+
+
+def test_follow_up_that_names_a_new_topic_is_not_pulled_back(small_container: Any) -> None:
+    first = small_container.assistant.ask("公告金額以上未達查核金額的採購等標期幾天")
+    nxt = small_container.assistant.ask("押標金最多可以收多少", conversation_id=first.conversation_id)
+    assert nxt.citations and all(c.title != "招標期限標準" for c in nxt.citations)
+    assert any(c.title == "押標金保證金暨其他擔保作業辦法" for c in nxt.citations)
+
+
+def test_elliptical_follow_up_uses_the_conversation(small_container: Any) -> None:
+    first = small_container.assistant.ask("最低標超過底價的話怎麼辦")
+    nxt = small_container.assistant.ask("減完還是超過呢？", conversation_id=first.conversation_id)
+    assert ("政府採購法", "53") in {(c.title, c.no) for c in nxt.citations}

@@ -120,6 +120,7 @@ class DocumentOut(BaseModel):
     unit: str
     access_level: AccessLevel
     partial: bool
+    sample: bool = False
     fmt: str
     file: str
     n_sections: int

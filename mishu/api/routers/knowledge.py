@@ -39,7 +39,7 @@ def search(request: Request, c: ContainerDep, caller: AnyRole,
 
 def document_out(d: Any, current: dict[str, str]) -> DocumentOut:
     return DocumentOut(title=d.title, doc_id=d.doc_id, version=d.version, amended=d.amended, effective=d.effective,
-                       domain=str(d.domain), unit=str(d.unit), access_level=d.access_level, partial=d.partial,
+                       domain=str(d.domain), unit=str(d.unit), access_level=d.access_level, partial=d.partial, sample=d.sample,
                        fmt=d.fmt, file=Path(d.source_path.split("#", 1)[0]).name, n_sections=d.n_sections,
                        n_chunks=d.n_chunks, indexed_at=d.indexed_at, is_current=current.get(d.doc_id) == d.version,
                        note=d.note, url=d.url)
