@@ -96,6 +96,9 @@ def is_statute(title: str) -> bool:
     return title.endswith(("法", "律", "條例", "通則")) and not title.endswith("辦法")
 
 
+CONTEXT_WEIGHT = 0.8
+
+
 class HybridRetriever:
     def __init__(self, kb: KnowledgeBase, config: RetrievalConfig | None = None,
                  expanders: Sequence[Callable[[str], str]] = ()):
@@ -107,9 +110,31 @@ class HybridRetriever:
 
     def search(self, query: str, k: int | None = None, *, as_of: date | None = None,
                allowed: set[AccessLevel] | None = None, domain: str | None = None,
-               context_titles: list[str] | None = None) -> list[SearchHit]:
+               context_titles: list[str] | None = None, context: str | None = None) -> list[SearchHit]:
+        """Ranked articles for ``query``. ``context`` (key terms of earlier turns of a conversation) is
+        used for an elliptical follow-up: the question is searched alone and together with the context,
+        and the two rankings are fused with the question alone weighted higher — so 「要收費嗎？」 after a
+        question about 檔案閱覽 finds the fee standard, while a follow-up that names its own topic
+        (「押標金最多可以收多少」) is not pulled back to the previous one."""
+        k = k or self.config.k
+        kw = {"as_of": as_of, "allowed": allowed, "domain": domain, "context_titles": context_titles}
+        if not context or not context.strip():
+            return self._search_once(query, k, **kw)  # type: ignore[arg-type]
+        pool = max(k, 20)
+        alone = self._search_once(query, pool, **kw)  # type: ignore[arg-type]
+        with_ctx = self._search_once(f"{query} {context}", pool, **kw)  # type: ignore[arg-type]
+        fused: dict[tuple[str, str], tuple[float, SearchHit]] = {}
+        for weight, hits in ((1.0, alone), (CONTEXT_WEIGHT, with_ctx)):
+            for rank, h in enumerate(hits, 1):
+                score, hit = fused.get((h.title, h.no), (0.0, h))
+                fused[(h.title, h.no)] = (score + weight / (self.config.rrf_k + rank), hit)
+        ranked = sorted(fused.values(), key=lambda x: -x[0])[:k]
+        return [h.model_copy(update={"score": round(sc, 6)}) for sc, h in ranked]
+
+    def _search_once(self, query: str, k: int, *, as_of: date | None = None,
+                     allowed: set[AccessLevel] | None = None, domain: str | None = None,
+                     context_titles: list[str] | None = None) -> list[SearchHit]:
         cfg = self.config
-        k = k or cfg.k
         q = normalize_query(query)
         if not q:
             raise ValueError("查詢內容是空的")
