@@ -3,29 +3,18 @@ reductions (第9條之1、第33條之5), 預付款還款保證 (第21條), 差�
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from functools import cache
 
 import pytest
 
 from assistant.calculators import CalculatorError, bid_bond_and_guarantees
 from assistant.calculators.guarantees import percent_floor, price_difference_guarantee
 from assistant.calculators.models import GuaranteeItem, GuaranteeResult
-from mishu.settings import SHIPPED_SOURCES
+from tests.helpers import raw_article
 
 ON = date(2026, 11, 27)
 
 
-@cache
-def raw_article(title: str, no: str) -> str:
-    for path in SHIPPED_SOURCES.rglob("*.json"):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and data.get("title_zh") == title:
-            for art in data["articles"]:
-                if art["no"] == no:
-                    return str(art["text"])
-    raise AssertionError(f"{title} {no} not in shipped sources")
 
 
 def item(r: GuaranteeResult, kind: str) -> GuaranteeItem:

@@ -3,15 +3,13 @@ periods (第6條, 第10條) and deadline counting (第11條). Expected values de
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from functools import cache
 
 import pytest
 
 from assistant.calculators import CalculatorError, earliest_deadline, tender_period
 from assistant.calculators.tender_period import Method
-from mishu.settings import SHIPPED_SOURCES
+from tests.helpers import raw_article
 
 ON = date(2026, 11, 27)
 OPEN: Method = "公開招標"
@@ -26,15 +24,6 @@ REOPEN_3M = "流標廢標撤銷決標或解除契約後3個月內重行招標"
 REOPEN_6M = "取消或暫停後6個月內重行或續行招標"
 
 
-@cache
-def raw_article(title: str, no: str) -> str:
-    for path in SHIPPED_SOURCES.rglob("*.json"):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and data.get("title_zh") == title:
-            for art in data["articles"]:
-                if art["no"] == no:
-                    return str(art["text"])
-    raise AssertionError(f"{title} {no} not in shipped sources")
 
 
 # (amount or tier, method, category, options, expected minimum days)

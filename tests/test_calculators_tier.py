@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 import pytest
 
 from assistant.calculators import CalculatorError, procurement_amount, procurement_tier
 from assistant.calculators.tier import classify
-from mishu.settings import PROJECT_ROOT, SHIPPED_SOURCES
+from mishu.settings import PROJECT_ROOT
+from tests.helpers import raw_article
 
 Y2026 = date(2026, 11, 27)
 OLD = date(2022, 12, 31)
 NEW = date(2023, 1, 1)
 
 
-@cache
-def raw_article(title: str, no: str) -> str:
-    """Article text read straight from the shipped JSON (independent of the calculators' loader)."""
-    for path in SHIPPED_SOURCES.rglob("*.json"):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and data.get("title_zh") == title:
-            for art in data["articles"]:
-                if art["no"] == no:
-                    return str(art["text"])
-    raise AssertionError(f"{title} {no} not in shipped sources")
 
 
 # (amount, category, on, expected tier) — article reference in the id

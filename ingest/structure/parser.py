@@ -279,7 +279,9 @@ def _split_preamble(lines: list[str], known_title: str | None = None) -> tuple[s
     return title, amended, text
 
 
-def _parse_articles(lines: list[_Line], markers: list[Marker | None], chosen: set[int]) -> ParsedText:
+def _parse_numbered(lines: list[_Line], markers: list[Marker | None], chosen: set[int], unit: Unit) -> ParsedText:
+    """Articles (第N條) or points (一、) — one loop: a chosen marker opens a section, a heading marker
+    (編章節, or for points also 壹/貳 ordinals) closes it and moves the chapter path."""
     stack = _ChapterStack()
     sections: list[Section] = []
     preamble: list[str] = []
@@ -298,11 +300,13 @@ def _parse_articles(lines: list[_Line], markers: list[Marker | None], chosen: se
         if i in chosen and mk is not None:
             close()
             no = f"{mk.n}-{mk.m}" if mk.m else str(mk.n)
-            label = display_label(no, Unit.article) + (f"（{mk.title}）" if mk.title else "")
+            label = display_label(no, unit)
+            if unit is Unit.article and mk.title:
+                label += f"（{mk.title}）"
             cur = {"no": no, "label": label, "chapter": stack.path(), "lines": [mk.rest] if mk.rest else []}
-        elif mk is not None and mk.kind == "part":
+        elif mk is not None and (mk.kind == "part" or (unit is Unit.point and mk.kind == "ord" and len(ln.text) <= 40)):
             close()
-            stack.push(mk.level, _heading_display(ln.text, mk))
+            stack.push(mk.level if mk.kind == "part" else 3, _heading_display(ln.text, mk))
         elif cur is not None:
             if ln.text:
                 cur["lines"].append(ln.text)
@@ -317,49 +321,15 @@ def _parse_articles(lines: list[_Line], markers: list[Marker | None], chosen: se
     sections = _dedupe(sections)
     if pre:
         sections.insert(0, Section(no="前言", label="前言", text=pre))
-    return ParsedText(Unit.article, sections, title=title, amended=amended, preamble=pre)
+    return ParsedText(unit, sections, title=title, amended=amended, preamble=pre)
+
+
+def _parse_articles(lines: list[_Line], markers: list[Marker | None], chosen: set[int]) -> ParsedText:
+    return _parse_numbered(lines, markers, chosen, Unit.article)
 
 
 def _parse_points(lines: list[_Line], markers: list[Marker | None], accepted: set[int]) -> ParsedText:
-    stack = _ChapterStack()
-    sections: list[Section] = []
-    preamble: list[str] = []
-    cur: dict | None = None
-
-    def close() -> None:
-        nonlocal cur
-        if cur is not None:
-            text = "\n".join(cur["lines"]).strip()
-            sections.append(Section(no=cur["no"], label=cur["label"], chapter=cur["chapter"], text=text,
-                                    deleted=is_deleted_text(text)))
-        cur = None
-
-    for i, ln in enumerate(lines):
-        mk = markers[i]
-        if i in accepted and mk is not None:
-            close()
-            no = f"{mk.n}-{mk.m}" if mk.m else str(mk.n)
-            cur = {"no": no, "label": display_label(no, Unit.point), "chapter": stack.path(),
-                   "lines": [mk.rest] if mk.rest else []}
-        elif mk is not None and mk.kind in ("part", "ord") and len(ln.text) <= 40:
-            close()
-            level = mk.level if mk.kind == "part" else 3
-            stack.push(level, _heading_display(ln.text, mk))
-        elif cur is not None:
-            if ln.text:
-                cur["lines"].append(ln.text)
-        elif ln.text:
-            if mk is not None and mk.kind == "md":
-                continue
-            preamble.append(ln.text)
-    close()
-    md_title = _md_title(lines, markers)
-    title, amended, pre = _split_preamble(preamble, md_title)
-    title = md_title or title
-    sections = _dedupe(sections)
-    if pre:
-        sections.insert(0, Section(no="前言", label="前言", text=pre))
-    return ParsedText(Unit.point, sections, title=title, amended=amended, preamble=pre)
+    return _parse_numbered(lines, markers, accepted, Unit.point)
 
 
 def _md_title(lines: list[_Line], markers: list[Marker | None]) -> str | None:
