@@ -16,7 +16,7 @@ from assistant.evidence import (
 )
 from assistant.models import Answer, AnswerCitation, ToolCall
 from knowledge.base import Article, KnowledgeBase
-from knowledge.lexicon import KNOWN_GAPS, domain_terms
+from knowledge.lexicon import KNOWN_GAPS, domain_terms, question_bigrams
 from knowledge.thesaurus import RULES
 
 DISCLAIMER = "※ 以上為知識庫條文原文摘錄與依條文計算之結果，個案適用仍請承辦人判斷；必要時請洽主管機關釋示。"
@@ -52,18 +52,6 @@ def _domain_signal(text: str, titles: list[str]) -> bool:
 
 GENERIC_WORDS = set(["有沒有", "可不可以", "能不能", "會不會", "要不要", "是不是", "怎麼辦", "哪一個", "哪一類", "什麼樣", "多少錢", "幾小時", "幾次", "幾種", "哪幾種", "一下", "一次", "一起", "以後", "之後", "時候", "的話", "大概", "到底", "直接", "馬上", "另外", "一定", "需要", "必須", "可以", "應該", "還要", "就是", "因為", "所以", "如果", "但是"])
 
-_GENERIC_GRAMS = set(["請問", "問一", "一下", "可以", "以不", "是否", "規定", "需要", "要怎", "怎麼", "麼辦", "如何", "什麼", "麼時", "時候", "哪些", "哪幾", "幾種", "多少", "少錢", "幾天", "幾次", "多久", "久要", "要多", "要在", "在幾", "天內", "有沒", "沒有", "有什", "麼樣", "樣的", "一定", "應該", "還是", "或是", "這個", "那個", "我們", "一次", "要幾", "嗎？", "呢？", "的話", "之後", "以後", "時候", "的時", "候要", "要做", "做什", "要寫", "寫哪", "要編", "編哪", "要用", "用什", "要放", "放在", "哪裡", "裡要", "要去", "去哪", "可不", "不可", "能不", "不能", "會不", "不會", "要不", "不要"])
-
-
-def question_bigrams(query: str) -> list[str]:
-    text = unicodedata.normalize("NFC", query)
-    grams: list[str] = []
-    for run in re.findall(r"[\u3400-\u9fff]+", text):
-        for i in range(len(run) - 1):
-            g = run[i:i + 2]
-            if g not in _GENERIC_GRAMS and g not in grams:
-                grams.append(g)
-    return grams
 
 
 _DOC_NAME = re.compile(r"([\u4e00-\u9fff]{2,24}?(?:作業手冊|手冊|契約範本|範本|作業要點|要點|作業規定|規範|須知))")

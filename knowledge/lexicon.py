@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # alias -> exact title_zh. Longest aliases are matched first.
 ALIASES: dict[str, str] = {
@@ -157,3 +158,20 @@ KNOWN_GAPS: dict[str, str] = {
     "健保": "健康保險規定不在知識庫範圍內",
     "開口契約": "知識庫未收錄工程會關於開口契約的函釋",
 }
+
+
+# Bigrams of question phrasing (請問、可以、多少、怎麼…): no content, ignored when measuring how much of a
+# question an article covers.
+QUESTION_STOP_BIGRAMS = frozenset(["請問", "問一", "一下", "可以", "以不", "是否", "規定", "需要", "要怎", "怎麼", "麼辦", "如何", "什麼", "麼時", "時候", "哪些", "哪幾", "幾種", "多少", "少錢", "幾天", "幾次", "多久", "久要", "要多", "要在", "在幾", "天內", "有沒", "沒有", "有什", "麼樣", "樣的", "一定", "應該", "還是", "或是", "這個", "那個", "我們", "一次", "要幾", "嗎？", "呢？", "的話", "之後", "以後", "時候", "的時", "候要", "要做", "做什", "要寫", "寫哪", "要編", "編哪", "要用", "用什", "要放", "放在", "哪裡", "裡要", "要去", "去哪", "可不", "不可", "能不", "不能", "會不", "不會", "要不", "不要"])
+
+
+def question_bigrams(query: str) -> list[str]:
+    """Distinct CJK character bigrams of a question, minus question phrasing, NFC-normalised."""
+    text = unicodedata.normalize("NFC", query)
+    grams: list[str] = []
+    for run in re.findall(r"[\u3400-\u9fff]+", text):
+        for i in range(len(run) - 1):
+            g = run[i:i + 2]
+            if g not in QUESTION_STOP_BIGRAMS and g not in grams:
+                grams.append(g)
+    return grams

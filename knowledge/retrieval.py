@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from ingest.models import AccessLevel, Chunk
 from ingest.zh import normalize_query
 from knowledge.base import KnowledgeBase, current_versions
-from knowledge.lexicon import resolve_titles
+from knowledge.lexicon import question_bigrams, resolve_titles
 from knowledge.thesaurus import expand
 
 
@@ -60,6 +60,7 @@ class RetrievalConfig:
     partial_penalty: float = 0.01
     coverage_expanded: bool = False
     idf_coverage: bool = False
+    bigram_coverage: float = 0.01
     expand_dense: bool = True
 
 
@@ -225,6 +226,7 @@ class HybridRetriever:
         weights = {t: (lex.idf(t) if (cfg.idf_coverage and lex is not None and lex.n_docs) else 1.0) for t in terms}
         total_w = sum(weights.values()) or 1.0
         named_set = set(named)
+        grams = question_bigrams(q) if cfg.bigram_coverage else []
         for cand in cands.values():
             c = cand.chunk
             if named_set and c.title in named_set:
@@ -238,6 +240,9 @@ class HybridRetriever:
                 hay = f"{c.title}{c.label}{c.text}"
                 cov = sum(w for t, w in weights.items() if t in hay) / total_w
                 cand.score += cfg.coverage_boost * cov
+            if cfg.bigram_coverage and grams:
+                hay = f"{c.title}{c.label}{c.text}"
+                cand.score += cfg.bigram_coverage * sum(1 for g in grams if g in hay) / len(grams)
 
     @staticmethod
     def _hit(c: _Cand) -> SearchHit:
