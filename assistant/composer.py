@@ -10,9 +10,11 @@ from typing import Any
 
 from assistant.evidence import (
     amended_zh,
+    article_lines,
     best_lines,
     cite,
     content_terms,
+    label_for,
 )
 from assistant.models import Answer, AnswerCitation, ToolCall
 from knowledge.base import Article, KnowledgeBase
@@ -284,9 +286,12 @@ class Composer:
         for c in cites:
             art = self.kb.get_article(c.title, c.no, as_of=as_of, allowed=allowed)
             if art is not None:
-                c.label = c.label or f"{art.title}{art.label}"
+                line = next((ln for ln in article_lines(art.text) if c.quote in ln.text), None)
+                c.label = c.label or label_for(art, line)
+                c.paragraph, c.item = (line.paragraph, line.item) if line else (None, None)
                 if art not in used:
                     used.append(art)
+        tool_articles = len(used)
         exact_articles = [a for a, h in zip(articles, hits, strict=False) if "exact" in (h.get("matched") or [])]
         if exact_articles:
             for a in exact_articles[: self.config.max_articles]:
@@ -294,15 +299,20 @@ class Composer:
                 cites.append(cite(a, None))
             articles, supports = [], []
         top = supports[0] if supports else 0.0
+        # when a tool computed the answer, its cited rules are the evidence; add at most one more article
+        limit = tool_articles + 1 if computed else self.config.max_articles
         for a, s in zip(articles, supports, strict=True):
-            if len(used) >= self.config.max_articles:
+            if len(used) >= limit:
                 break
+            if any(u.title == a.title and u.no == a.no for u in used):
+                continue
             if used and s < max(0.5 * top, 0.34):
                 continue
             used.append(a)
             for ln in best_lines(a, terms, weights):
                 c = cite(a, ln)
-                if not any(x.title == c.title and x.no == c.no and x.quote == c.quote for x in cites):
+                if not any(x.title == c.title and x.no == c.no and (x.quote in c.quote or c.quote in x.quote)
+                           for x in cites):
                     cites.append(c)
 
         parts: list[str] = []
