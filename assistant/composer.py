@@ -38,7 +38,7 @@ class EvidenceConfig:
     related: int = 5
 
 
-CORE_WORDS = ("採購", "廠商", "招標", "投標", "開標", "決標", "標案", "底價", "押標", "保證金", "履約", "驗收", "檔案", "公文",
+CORE_WORDS = ("採購", "廠商", "招標", "投標", "開標", "決標", "標案", "標單", "標價", "底價", "押標", "保證金", "履約", "驗收", "檔案", "公文",
               "消防", "防火", "滅火", "避難", "災害", "防災", "AED", "aed", "印信", "關防")
 
 
@@ -60,6 +60,13 @@ _DOC_NAME = re.compile(r"([\u4e00-\u9fff]{2,24}?(?:作業手冊|手冊|契約範
 _CURRENT = re.compile(r"現行|最新|目前(?:的)?版本|新版")
 _SPECIFIC = re.compile(r"幾[次月天年日]|多少|顏色|樣式|格式|尺寸|頻率|多久")
 _DEFERRAL = re.compile(r"如附(?:表|件)|附表[一二三四五六七八九十\d]")
+# what a question asks for <-> what a line defers to an annex; a deferral only counts when they match
+_ASK_KINDS = [
+    (re.compile(r"幾次|多久|一年|每年|幾月|頻率|期限|何時"), re.compile(r"頻率|期限|期間|時間|日期")),
+    (re.compile(r"多少錢|收多少|費用|幾元|多少元|收費|收錢"), re.compile(r"費|金額|價")),
+    (re.compile(r"顏色|樣式|格式|尺寸|規格|多高|多大"), re.compile(r"規格|樣式|格式|尺寸|位置|高度")),
+]
+_QUANTITY = re.compile(r"每[一二三四五六七八九十兩半\d]+[年月日週次]|[一二三四五六七八九十百\d]+(?:日|年|個月|次|小時|公分|元)")
 _INTERPRETATION = re.compile(r"函釋|解釋函|解釋令|釋示|最新(?:的)?函")
 
 
@@ -85,9 +92,11 @@ def unsupported_reason(query: str, titles: list[str], hits: list[dict[str, Any]]
     if _INTERPRETATION.search(query):
         return "知識庫未收錄主管機關的函釋（只收錄法規條文與少量節錄）"
     grams = question_bigrams(query)
+    asked = [want for ask, want in _ASK_KINDS if ask.search(query)]
     for quote in quotes:
-        shared = sum(1 for g in grams if g in quote)
-        if _SPECIFIC.search(query) and _DEFERRAL.search(quote) and shared >= 3:
+        if not _DEFERRAL.search(quote) or _QUANTITY.search(quote):
+            continue
+        if sum(1 for g in grams if g in quote) >= 3 and any(want.search(quote) for want in asked):
             return f"相關條文將細節規定於附表（「{quote}」），知識庫未收錄附表內容"
     return None
 
@@ -276,7 +285,7 @@ class Composer:
         if not computed and not strong:
             return self.refusal(question, hits, calls, in_domain)
         if not computed and not exact:
-            quotes = [ln.text for a in articles[:3] for ln in best_lines(a, terms, weights, max_lines=1)[-1:]]
+            quotes = [ln.text for a in articles[:5] for ln in article_lines(a.text) if _DEFERRAL.search(ln.text)]
             reason = unsupported_reason(query, self.kb.titles(), hits, quotes) or self.unknown_words(query, terms)
             if reason:
                 return self.refusal(question, hits, calls, in_domain, reason=reason)
