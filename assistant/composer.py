@@ -174,6 +174,11 @@ def _format_record(name: str, r: Any) -> str | None:
             return "檔案保存年限區分表（範例資料）中查無相符的類目。"
         return "；".join(f"{x.get('class_code')} {x.get('title')}：保存年限 {x.get('retention')}"
                         + (f"（依據：{x['legal_basis']}）" if x.get("legal_basis") else "") for x in r[:8])
+    if name == "find_seed_teachers" and isinstance(r, list):
+        if not r:
+            return "該行政區目前沒有登錄的採購種子教師（範例資料）。"
+        return "採購種子教師（範例資料）：" + "；".join(
+            f"{x['name']}（{x['agency']}，專長：{x['expertise']}，聯絡：{x['contact']}）" for x in r[:10])
     if name == "building_safety_status" and isinstance(r, dict):
         bits = [f"截至 {r.get('on')}：AED 有狀況 {r.get('aeds_with_issues')} 台"]
         issues = [f"{a['location']}（{a['floor']}）：{'、'.join(a['issues'])}" for a in r.get("aeds") or []
@@ -196,12 +201,13 @@ def tool_citations(calls: list[ToolCall]) -> list[AnswerCitation]:
         if tc.error or not isinstance(tc.result, dict):
             continue
         for c in tc.result.get("citations") or []:
-            key = (c["title"], c["no"], c["quote"])
+            key = (c["title"], c["no"], c.get("quote") or "")
             if key in seen:
                 continue
             seen.add(key)
-            cites.append(AnswerCitation(title=c["title"], no=c["no"], quote=c["quote"], amended=c.get("amended"),
-                                        label=c.get("label")))
+            # record look-ups cite the rule without a quote; the composer quotes the best line
+            cites.append(AnswerCitation(title=c["title"], no=c["no"], quote=c.get("quote") or "",
+                                        amended=c.get("amended"), label=c.get("label")))
     return cites
 
 
@@ -292,6 +298,15 @@ class Composer:
 
         cites = tool_citations(calls)
         used: list[Article] = []
+        unquoted = [c for c in cites if not c.quote]
+        for c in unquoted:
+            art = self.kb.get_article(c.title, c.no, as_of=as_of, allowed=allowed)
+            lines = best_lines(art, terms, weights, max_lines=1) if art is not None else []
+            if art is None or not lines:
+                cites.remove(c)
+                continue
+            c.quote = lines[-1].text.strip()
+            c.amended = c.amended or (art.amended.isoformat() if art.amended else None)
         for c in cites:
             art = self.kb.get_article(c.title, c.no, as_of=as_of, allowed=allowed)
             if art is not None:

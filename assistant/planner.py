@@ -13,6 +13,9 @@ _QUOTED = re.compile(r"[「『\"“]([^」』\"”]{2,40})[」』\"”]")
 _RETENTION_NOISE = re.compile(r"請問|的?保存年限|要?保存多久|要?留多久|要存幾年|是多久|多久|幾年|是什麼|呢|嗎|[？?。，,]")
 
 
+_DISTRICT = re.compile(r"([\u4e00-\u9fff]{1,2}區)|(?:臺中|台中)市?([\u4e00-\u9fff]{1,2})(?:區)?")
+
+
 @dataclass
 class PlannedCall:
     name: str
@@ -79,6 +82,10 @@ class RulePlanner:
             subject = _RETENTION_NOISE.sub("", u.text).strip()
             if subject and not re.fullmatch(r"檔案|公文|文件", subject):
                 calls.append(PlannedCall("retention_lookup", {"text_or_code": subject}))
+        if "seed_teacher" in intents:
+            m = _DISTRICT.search(u.text)
+            if m:
+                calls.append(PlannedCall("find_seed_teachers", {"district": m.group(1)}))
         if "building_safety" in intents:
             calls.append(PlannedCall("building_safety_status", {}))
         calls.append(PlannedCall("search_regulations", {"query": query, "k": k}))

@@ -125,6 +125,10 @@ class RetentionArgs(BaseModel):
     text_or_code: str = Field(description="類目名稱或分類號")
 
 
+class SeedTeacherArgs(BaseModel):
+    district: str = Field(description="臺中市行政區，如 西屯區 或 西屯")
+
+
 class SafetyArgs(BaseModel):
     on: str | None = None
 
@@ -239,6 +243,9 @@ class ToolBox:
         def retention_lookup(text_or_code: str) -> Any:
             return records().retention_lookup(text_or_code)
 
+        def find_seed_teachers(district: str) -> Any:
+            return records().find_seed_teachers(district)
+
         def building_safety_status(on: str | None = None) -> Any:
             return records().building_safety_status(_d(on, t()))
 
@@ -266,6 +273,7 @@ class ToolBox:
             ToolSpec("bid_bond_and_guarantees", "依押標金保證金暨其他擔保作業辦法計算押標金、履約保證金、保固保證金上限與免收情形。",
                      GuaranteeArgs, guarantees),
             ToolSpec("retention_lookup", "查詢檔案保存年限區分表的類目與保存年限。", RetentionArgs, retention_lookup),
+            ToolSpec("find_seed_teachers", "查詢臺中市某行政區的採購種子教師名單。", SeedTeacherArgs, find_seed_teachers),
             ToolSpec("building_safety_status", "市政大樓安全狀況：AED 檢查與耗材到期、消防演練、設備檢修申報。", SafetyArgs,
                      building_safety_status),
             ToolSpec("log_consultation", "記錄一筆採購諮詢專線紀錄（寫入）。", ConsultationArgs, log_consultation,

@@ -58,6 +58,7 @@ class RetrievalConfig:
     expand: bool = True
     statute_boost: float = 0.005
     partial_penalty: float = 0.01
+    sample_penalty: float = 0.01
     coverage_expanded: bool = False
     idf_coverage: bool = False
     bigram_coverage: float = 0.01
@@ -233,9 +234,12 @@ class HybridRetriever:
                 cand.score += cfg.title_boost
             if is_statute(c.title):
                 cand.score += cfg.statute_boost
-            if c.partial or c.sample:
-                # excerpts, lossy extracts and 範例 documents rank below authoritative full texts
+            if c.partial:
+                # excerpts and lossy extracts rank below authoritative full texts
                 cand.score -= cfg.partial_penalty
+            elif c.sample:
+                # a 範例 document is an example, not a rule: below the laws unless clearly about it
+                cand.score -= cfg.sample_penalty
             if terms:
                 hay = f"{c.title}{c.label}{c.text}"
                 cov = sum(w for t, w in weights.items() if t in hay) / total_w

@@ -178,3 +178,25 @@ def test_elliptical_follow_up_uses_the_conversation(small_container: Any) -> Non
     first = small_container.assistant.ask("最低標超過底價的話怎麼辦")
     nxt = small_container.assistant.ask("減完還是超過呢？", conversation_id=first.conversation_id)
     assert ("政府採購法", "53") in {(c.title, c.no) for c in nxt.citations}
+
+
+@pytest.mark.parametrize(("question", "tool"), [
+    ("流標原因統計", "failed_tender_report"),
+    ("市政大樓AED檢查狀況", "building_safety_status"),
+    ("統編 28234021 有沒有被停權", "vendor_suspension_check"),
+    ("西屯區的採購種子教師有誰", "find_seed_teachers"),
+])
+def test_record_tools_answer_with_cited_rules(small_container: Any, question: str, tool: str) -> None:
+    a = small_container.assistant.ask(question)
+    assert not a.refused and a.answer.startswith("【直接答案】")
+    assert any(t.name == tool and t.error is None for t in a.tool_calls)
+    assert "範例" in a.answer  # sample records are never presented as real
+    _assert_quotes_verbatim(small_container, a)
+
+
+def test_read_only_tools_cannot_write(small_container: Any) -> None:
+    tc = small_container.toolbox.call("log_consultation", {"caller_agency": "x", "category": "招標", "question": "q",
+                                                          "answer": "a"})
+    assert tc.error and "寫入" in tc.error
+    names = {s.name for s in small_container.toolbox.specs()}
+    assert "log_consultation" not in names and "find_cases" in names
