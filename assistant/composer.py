@@ -18,7 +18,7 @@ from assistant.evidence import (
 )
 from assistant.models import Answer, AnswerCitation, ToolCall
 from knowledge.base import Article, KnowledgeBase
-from knowledge.lexicon import KNOWN_GAPS, domain_terms, question_bigrams
+from knowledge.lexicon import KNOWN_GAPS, domain_terms, is_subsequence, question_bigrams
 from knowledge.thesaurus import RULES
 
 DISCLAIMER = "※ 以上為知識庫條文原文摘錄與依條文計算之結果，個案適用仍請承辦人判斷；必要時請洽主管機關釋示。"
@@ -52,13 +52,11 @@ def _domain_signal(text: str, titles: list[str]) -> bool:
     return any(term in text for term in domain_terms() if len(term) >= 2)
 
 
-GENERIC_WORDS = set(["有沒有", "可不可以", "能不能", "會不會", "要不要", "是不是", "怎麼辦", "哪一個", "哪一類", "什麼樣", "多少錢", "幾小時", "幾次", "幾種", "哪幾種", "一下", "一次", "一起", "以後", "之後", "時候", "的話", "大概", "到底", "直接", "馬上", "另外", "一定", "需要", "必須", "可以", "應該", "還要", "就是", "因為", "所以", "如果", "但是"])
 
 
 
 _DOC_NAME = re.compile(r"([\u4e00-\u9fff]{2,24}?(?:作業手冊|手冊|契約範本|範本|作業要點|要點|作業規定|規範|須知))")
 _CURRENT = re.compile(r"現行|最新|目前(?:的)?版本|新版")
-_SPECIFIC = re.compile(r"幾[次月天年日]|多少|顏色|樣式|格式|尺寸|頻率|多久")
 _DEFERRAL = re.compile(r"如附(?:表|件)|附表[一二三四五六七八九十\d]")
 # what a question asks for <-> what a line defers to an annex; a deferral only counts when they match
 _ASK_KINDS = [
@@ -70,11 +68,6 @@ _QUANTITY = re.compile(r"每[一二三四五六七八九十兩半\d]+[年月日�
 _INTERPRETATION = re.compile(r"函釋|解釋函|解釋令|釋示|最新(?:的)?函")
 
 
-def _subsequence(short: str, long: str) -> bool:
-    it = iter(long)
-    return all(ch in it for ch in short)
-
-
 def unsupported_reason(query: str, titles: list[str], hits: list[dict[str, Any]],
                        quotes: list[str]) -> str | None:
     """Why the knowledge base cannot support an answer even though the question is in scope."""
@@ -82,7 +75,7 @@ def unsupported_reason(query: str, titles: list[str], hits: list[dict[str, Any]]
         name = re.sub(r"^(?:請問|那個|這個|依|依照|根據|照)", "", m.group(1))
         if len(name) < 3:
             continue
-        owners = [t for t in titles if _subsequence(name, t)]
+        owners = [t for t in titles if is_subsequence(name, t)]
         if not owners:
             return f"知識庫未收錄「{name}」的內容"
         if _CURRENT.search(query) and all(("歷史" in t or "節錄" in t) for t in owners):
@@ -215,6 +208,8 @@ class Composer:
     def __init__(self, kb: KnowledgeBase, config: EvidenceConfig | None = None):
         self.kb = kb
         self.config = config or EvidenceConfig()
+        self._corpus = ""
+        self._corpus_gen: int | None = None
 
     def unknown_words(self, query: str, terms: list[str]) -> str | None:
         """A specific word of the question that the knowledge base never uses (速別, 停班停課, 電子報價單)
@@ -227,7 +222,7 @@ class Composer:
 
     def _corpus_text(self) -> str:
         view = self.kb.view()
-        if getattr(self, "_corpus_gen", None) != view.generation:
+        if self._corpus_gen != view.generation:
             self._corpus = unicodedata.normalize("NFC", "\n".join(
                 f"{c.title}\n{c.text}" for c in view.chunks.values()))
             self._corpus_gen = view.generation
@@ -249,21 +244,8 @@ class Composer:
         if not grams:
             return 0.0
         hay = unicodedata.normalize("NFC", article.title + article.label + article.text)
-        syn = " ".join(synonyms(query))
-        return sum(1 for g in grams if g in hay or (g in syn and any(x in hay for x in synonyms(query)
-                                                                      if g in x))) / len(grams)
-
-    def support(self, terms: list[str], article: Article) -> float:
-        """Share of the question's content terms the article contains (a term also counts when a
-        statutory synonym of it — from the query thesaurus — is there: AED -> 自動體外心臟電擊去顫器)."""
-        if not terms:
-            return 0.0
-        hay = article.title + article.label + article.text
-        hit = 0
-        for t in terms:
-            if t in hay or any(x in hay for x in synonyms(t)):
-                hit += 1
-        return hit / len(terms)
+        present = [x for x in synonyms(query) if x in hay]
+        return sum(1 for g in grams if g in hay or any(g in x for x in present)) / len(grams)
 
     def compose(self, question: str, query: str, calls: list[ToolCall], hits: list[dict[str, Any]],
                 allowed: Any = None, as_of: Any = None) -> Answer:
@@ -381,5 +363,3 @@ class Composer:
                     f"mishu 不回答範圍外的問題；如屬公務，請洽{whom}。")
         return Answer(answer=text, refused=True, mode="extractive", citations=[], tool_calls=calls)
 
-
-_Q_END = re.compile(r"[？?]$")

@@ -7,7 +7,6 @@ so verbatim by construction — and checked), labelled with their 項/款 number
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -129,14 +128,3 @@ def amended_zh(article: Article) -> str:
     if article.amended is None:
         return "日期不詳"
     return f"{roc(article.amended)}修正" if article.unit.value == "article" else f"{roc(article.amended)}版"
-
-
-def idf_weights(terms: list[str], df: dict[str, int], n_docs: int) -> dict[str, float]:
-    if not n_docs:
-        return {t: 1.0 for t in terms}
-    return {t: math.log(1 + (n_docs + 1) / (df.get(t, 0) + 0.5)) for t in terms}
-
-
-def is_verbatim(quote: str, article_text: str) -> bool:
-    q = quote.strip()
-    return bool(q) and q in article_text

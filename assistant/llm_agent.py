@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.evidence import best_lines, cite, content_terms
-from assistant.models import Answer, AnswerCitation, ToolCall
+from assistant.models import Answer, AnswerCitation, ToolCall, compact_search
 from assistant.prompts import load_prompt
 from assistant.tools import ToolBox
 from ingest.zh import cn_to_int, roc
@@ -194,8 +194,6 @@ class LLMAgent:
             refused = True
             checked.text = (f"{REFUSAL_MARK}模型的回答沒有可核對的條文依據，為避免誤導不予採用。"
                             "請洽本府採購諮詢專線或相關業務承辦單位。")
-        for tc in calls:
-            if tc.name == "search_regulations" and isinstance(tc.result, list):
-                tc.result = [{"title": h["title"], "no": h["no"], "score": h["score"]} for h in tc.result]
-        return Answer(answer=checked.text, refused=refused, mode="llm", citations=citations, tool_calls=calls,
+        return Answer(answer=checked.text, refused=refused, mode="llm", citations=citations,
+                      tool_calls=[compact_search(tc) for tc in calls],
                       flags=[*flags, *checked.flags])

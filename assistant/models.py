@@ -28,6 +28,14 @@ class ToolCall(BaseModel):
     ms: float | None = None
 
 
+def compact_search(call: ToolCall) -> ToolCall:
+    """A search result is evidence, not a computed answer: keep only (title, no, score) in the record."""
+    if call.name != "search_regulations" or not isinstance(call.result, list):
+        return call
+    return call.model_copy(update={"result": [{"title": h["title"], "no": h["no"], "score": h["score"]}
+                                              for h in call.result]})
+
+
 class Draft(BaseModel):
     kind: Literal["tender_notice", "letter", "memo"]
     markdown: str

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from assistant.composer import Composer
 from assistant.conversations import ConversationStore, Facts, resolve
-from assistant.models import Answer, ToolCall
+from assistant.models import Answer, ToolCall, compact_search
 from assistant.nlu import Understanding, understand
 from assistant.planner import RulePlanner
 from assistant.tools import ToolBox
@@ -104,9 +104,7 @@ class Assistant:
             if planned.name == "search_regulations":
                 if tc.error is None and isinstance(tc.result, list):
                     hits = tc.result
-                # the search result is evidence, not a computed answer; keep it small in the record
-                tc = ToolCall(name=tc.name, args=tc.args, ms=tc.ms, error=tc.error,
-                              result=[{"title": h["title"], "no": h["no"], "score": h["score"]} for h in hits])
+                tc = compact_search(tc)
             calls.append(tc)
         # an elliptical follow-up is judged (domain, support) together with the conversation's terms
         judged = f"{query} {context}".strip()

@@ -33,7 +33,7 @@ def _split_long_line(line: str, max_tokens: int) -> list[str]:
 
 
 def _paragraph_numbers(lines: list[str]) -> list[int]:
-    """项 number of each line: a line that is not a 款/目 item starts a new 項."""
+    """項 number of each line: a line that is not a 款/目 item starts a new 項."""
     numbers, para = [], 0
     for i, line in enumerate(lines):
         if i == 0 or not _ITEM_LINE.match(line):

@@ -161,7 +161,6 @@ class Indexer:
         for d in known:
             known_by_file.setdefault(_file_of(d.source_path), []).append(d.source_path)
             known_hash[_file_of(d.source_path)] = d.file_hash
-        seen_files: set[str] = set()
         writes: list[DocumentWrite] = []
         replaced_keys: set[str] = set()
         taken_versions = {(d.doc_id, d.version): d.source_path for d in known}
@@ -169,7 +168,6 @@ class Indexer:
         for i, (root, f) in enumerate(files):
             if progress:
                 progress("讀取", i, len(files))
-            seen_files.add(str(f))
             try:
                 size = f.stat().st_size
                 fh = file_sha256(f)
@@ -214,15 +212,9 @@ class Indexer:
             (report.updated if old_keys else report.added).append(str(f))
 
         removed: list[str] = []
-        if prune:
-            for d in known:
-                fpath = _file_of(d.source_path)
-                if d.root in roots and fpath not in seen_files and not Path(fpath).exists():
-                    removed.append(d.source_path)
-            # a file explicitly given that vanished
-            for d in known:
-                if d.root in roots and not Path(_file_of(d.source_path)).exists() and d.source_path not in removed:
-                    removed.append(d.source_path)
+        if prune:  # sources under the given roots (or given files) that no longer exist
+            removed = [d.source_path for d in known
+                       if d.root in roots and not Path(_file_of(d.source_path)).exists()]
         # keys of a changed file that the new parse no longer produces
         new_keys = {w.doc.source_path for w in writes}
         dropped = [k for k in replaced_keys if k not in new_keys]
@@ -251,7 +243,6 @@ class Indexer:
 
         # 5. the atomic swap
         old_ids = set(self.registry.chunk_ids())
-        old_snap = self.registry.get_state("lexical_snapshot")
         self.registry.commit_run(writes, [*removed, *dropped], snap, report.to_dict(),
                                  pipeline_version=PIPELINE_VERSION)
 
@@ -259,7 +250,6 @@ class Indexer:
         live = {c.chunk_id for c in final}
         self.store.delete(sorted(old_ids - live))
         prune_snapshots(self.lexical_dir, {snap})
-        del old_snap
         report.seconds = time.time() - t0
         return report
 
@@ -311,7 +301,7 @@ def lexical_entries(chunks: list[Chunk]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for c in chunks:
         out.append((c.chunk_id, lexical_text(c)))
-        lines = [ln for ln in c.text.split("\n") if len(ln.strip()) >= 8]
+        lines = _passage_lines(c)
         if len(lines) > 1:
             out.extend((f"{c.chunk_id}:{j}", f"{c.title} {c.label}\n{ln}") for j, ln in enumerate(lines))
     return out
@@ -326,11 +316,16 @@ def vector_entries(chunks: list[Chunk]) -> list[VectorEntry]:
     out: list[VectorEntry] = []
     for c in chunks:
         out.append(VectorEntry(c.chunk_id, c, _nfc(embedding_text(c))))
-        lines = [ln for ln in c.text.split("\n") if len(ln.strip()) >= 8]
+        lines = _passage_lines(c)
         if len(lines) > 1:
             head = " ".join(x for x in (c.title, c.label) if x)
             out.extend(VectorEntry(f"{c.chunk_id}:{j}", c, _nfc(f"{head}\n{ln}")) for j, ln in enumerate(lines))
     return out
+
+
+def _passage_lines(c: Chunk) -> list[str]:
+    """The 項/款 lines of a chunk long enough to stand as passages of their own."""
+    return [ln for ln in c.text.split("\n") if len(ln.strip()) >= 8]
 
 
 def _nfc(text: str) -> str:

@@ -100,6 +100,23 @@ def domain_terms() -> list[str]:
 _ALIAS_RE = re.compile("|".join(sorted(map(re.escape, ALIASES), key=len, reverse=True)))
 
 
+def is_subsequence(short: str, long: str) -> bool:
+    """True when the characters of ``short`` appear in ``long`` in order (Chinese abbreviations do:
+    銷毀辦法 ⊂ 機關檔案保存年限及銷毀辦法)."""
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def abbreviation_of(name: str, titles: list[str]) -> list[str]:
+    """Titles that ``name`` abbreviates (its characters appear in order: 防火管理人訓練辦法 ->
+    防火管理人訓練與專業機構登錄及管理辦法); the shortest such title wins. Names of 3+ characters only."""
+    name = re.sub(r"^(?:依|依照|根據|請問|查|看)", "", name.strip())
+    if len(name) < 3:
+        return []
+    owners = sorted((t for t in titles if is_subsequence(name, t)), key=len)
+    return owners[:1]
+
+
 def resolve_titles(query: str, titles: list[str]) -> list[tuple[str, int, int]]:
     """Law titles named in ``query`` (full titles first, then aliases), as (title, start, end).
 

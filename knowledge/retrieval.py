@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from ingest.models import AccessLevel, Chunk
 from ingest.zh import normalize_query
 from knowledge.base import KnowledgeBase, current_versions
-from knowledge.lexicon import question_bigrams, resolve_titles
+from knowledge.lexicon import abbreviation_of, question_bigrams, resolve_titles
 from knowledge.thesaurus import expand
 
 
@@ -59,8 +59,6 @@ class RetrievalConfig:
     statute_boost: float = 0.005
     partial_penalty: float = 0.01
     sample_penalty: float = 0.01
-    coverage_expanded: bool = False
-    idf_coverage: bool = False
     bigram_coverage: float = 0.01
     expand_dense: bool = True
 
@@ -74,21 +72,6 @@ class _Cand:
 
 
 _CONTENT_TOKEN = re.compile(r"^[\u3400-\u9fffA-Za-z0-9]{2,}$")
-
-
-def _subsequence(short: str, long: str) -> bool:
-    it = iter(long)
-    return all(ch in it for ch in short)
-
-
-def abbreviation_of(name: str, titles: list[str]) -> list[str]:
-    """Titles that ``name`` abbreviates (its characters appear in order: 防火管理人訓練辦法 ->
-    防火管理人訓練與專業機構登錄及管理辦法); the shortest such title wins. Names of 3+ characters only."""
-    name = re.sub(r"^(?:依|依照|根據|請問|查|看)", "", name.strip())
-    if len(name) < 3:
-        return []
-    owners = sorted((t for t in titles if _subsequence(name, t)), key=len)
-    return owners[:1]
 
 
 def is_statute(title: str) -> bool:
@@ -196,7 +179,7 @@ class HybridRetriever:
             cand.matched.append("exact")
 
         if cfg.rerank and cands:
-            self._rerank(q_lex if cfg.coverage_expanded else q, named, cands)
+            self._rerank(q, named, cands)
 
         ranked = sorted(cands.values(), key=lambda x: -x.score)[:k]
         return [self._hit(c) for c in ranked]
@@ -223,9 +206,6 @@ class HybridRetriever:
     def _rerank(self, q: str, named: list[str], cands: dict[tuple[str, str, str], _Cand]) -> None:
         cfg = self.config
         terms = {t for t in self.kb.tokenizer(q) if not t.startswith("#") and _CONTENT_TOKEN.match(t)}
-        lex = self.kb.view().lexical
-        weights = {t: (lex.idf(t) if (cfg.idf_coverage and lex is not None and lex.n_docs) else 1.0) for t in terms}
-        total_w = sum(weights.values()) or 1.0
         named_set = set(named)
         grams = question_bigrams(q) if cfg.bigram_coverage else []
         for cand in cands.values():
@@ -240,12 +220,10 @@ class HybridRetriever:
             elif c.sample:
                 # a 範例 document is an example, not a rule: below the laws unless clearly about it
                 cand.score -= cfg.sample_penalty
+            hay = f"{c.title}{c.label}{c.text}"
             if terms:
-                hay = f"{c.title}{c.label}{c.text}"
-                cov = sum(w for t, w in weights.items() if t in hay) / total_w
-                cand.score += cfg.coverage_boost * cov
+                cand.score += cfg.coverage_boost * sum(1 for t in terms if t in hay) / len(terms)
             if cfg.bigram_coverage and grams:
-                hay = f"{c.title}{c.label}{c.text}"
                 cand.score += cfg.bigram_coverage * sum(1 for g in grams if g in hay) / len(grams)
 
     @staticmethod
