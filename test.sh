@@ -6,6 +6,9 @@ bash scripts/setup.sh
 . .venv/bin/activate
 ruff check .
 mypy
+mypy --explicit-package-bases tests   # the tests are type-checked too
+lint-imports
+python scripts/import_cycles.py
 python -m pytest -q "$@"
 # Evaluation suite on the embedded default; fails when a headline metric drops below the committed
 # baseline (evals/baseline/report.json) by more than its stated tolerance.

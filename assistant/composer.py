@@ -8,17 +8,17 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.evidence import (
-    amended_zh,
-    article_lines,
-    best_lines,
-    cite,
-    content_terms,
-    label_for,
-)
+from assistant.answer_type import answer_types
+from assistant.answerability import model as answerability_model
+from assistant.answerability import named_laws
+from assistant.evidence import amended_zh, best_lines, cite, content_terms, label_for
 from assistant.models import Answer, AnswerCitation, ToolCall
+from assistant.record_answers import RECORD_TOOLS, missing_named
+from core.access import AccessLevel
+from core.citation import article_lines
+from core.text import normalize_query
 from knowledge.base import Article, KnowledgeBase
-from knowledge.lexicon import KNOWN_GAPS, domain_terms, is_subsequence, question_bigrams
+from knowledge.lexicon import abbreviation_of, domain_terms, is_subsequence, question_bigrams
 from knowledge.thesaurus import RULES
 
 DISCLAIMER = "※ 以上為知識庫條文原文摘錄與依條文計算之結果，個案適用仍請承辦人判斷；必要時請洽主管機關釋示。"
@@ -107,135 +107,96 @@ def guess_domain(hits: list[dict[str, Any]]) -> str | None:
 
 
 def direct_lines(calls: list[ToolCall]) -> list[str]:
-    """One-line answers from the tools that computed or looked something up."""
+    """One-line answers from the tools that computed or looked something up (each result renders itself,
+    assistant.tool_results)."""
     out: list[str] = []
     for tc in calls:
-        if tc.error or tc.name in ("search_regulations", "get_article"):
-            continue
-        if tc.name == "retention_lookup" and not tc.result:
-            continue
-        r = tc.result
-        if isinstance(r, dict) and r.get("answer_zh"):
-            line = r["answer_zh"]
-            if line not in out:
-                out.append(line)
-            continue
-        text = _format_record(tc.name, r)
-        if text:
-            out.append(text)
+        line = tc.result.text_zh() if tc.error is None and tc.result is not None else None
+        if line and line not in out:
+            out.append(line)
     return out
-
-
-def _format_record(name: str, r: Any) -> str | None:
-    if name == "lookup_case" and isinstance(r, dict):
-        parts = [f"案號 {r.get('case_no')}「{r.get('name')}」", f"類別：{r.get('category')}",
-                 f"招標方式：{r.get('method')}", f"狀態：{r.get('status')}"]
-        if r.get("budget") is not None:
-            parts.append(f"預算金額：新臺幣{r['budget']:,}元")
-        ev = [f"{e.get('event_on')} {e.get('kind')}" + (f"（{e.get('cause_label')}）" if e.get("cause_label") else "")
-              for e in r.get("events") or []]
-        if ev:
-            parts.append("歷程：" + "；".join(ev))
-        return "，".join(parts)
-    if name == "failed_tender_report" and isinstance(r, dict):
-        period = f"{r.get('date_from') or '最早'}至{r.get('date_to') or '最近'}"
-        rate = r.get("rate")
-        head = (f"{period}流標／廢標 {r.get('failed')} 次，占已完成之招標 {r.get('rounds')} 次"
-                + (f"的 {rate:.1%}" if isinstance(rate, float) else "") + "（範例資料）")
-        by = {"cause": "原因", "unit": "單位", "category": "類別", "month": "月份"}.get(r.get("group_by", ""), "")
-        body = "；".join(f"{x.get('label')} {x.get('failed')} 次"
-                        + (f"（失敗率 {x['rate']:.1%}）" if isinstance(x.get("rate"), float) and by != "原因" else "")
-                        + (f"（占 {x['share']:.1%}）" if isinstance(x.get("share"), float) and by == "原因" else "")
-                        for x in (r.get("rows") or [])[:12])
-        return head + (f"\n  依{by}：{body}" if body else "")
-    if name == "vendor_suspension_check" and isinstance(r, dict):
-        if not r.get("found"):
-            return f"查無廠商「{r.get('query')}」的紀錄（範例資料庫）。"
-        lines = []
-        for v in r.get("vendors") or []:
-            if v.get("suspended"):
-                act = v["active_suspensions"][0]
-                lines.append(f"{v['name']}（統編 {v['tax_id']}）於 {r.get('on')} 仍在刊登政府採購公報期間："
-                             f"{act['start_on']} 至 {act['end_on']}，事由：{act['ground_label']}（{act['legal_basis']}）")
-            else:
-                past = len(v.get("past_suspensions") or [])
-                lines.append(f"{v['name']}（統編 {v['tax_id']}）於 {r.get('on')} 無停權紀錄"
-                             + (f"（曾有 {past} 次已屆滿之停權）" if past else ""))
-        return "；".join(lines)
-    if name == "retention_lookup" and isinstance(r, list):
-        if not r:
-            return "檔案保存年限區分表（範例資料）中查無相符的類目。"
-        return "；".join(f"{x.get('class_code')} {x.get('title')}：保存年限 {x.get('retention')}"
-                        + (f"（依據：{x['legal_basis']}）" if x.get("legal_basis") else "") for x in r[:8])
-    if name == "find_seed_teachers" and isinstance(r, list):
-        if not r:
-            return "該行政區目前沒有登錄的採購種子教師（範例資料）。"
-        return "採購種子教師（範例資料）：" + "；".join(
-            f"{x['name']}（{x['agency']}，專長：{x['expertise']}，聯絡：{x['contact']}）" for x in r[:10])
-    if name == "building_safety_status" and isinstance(r, dict):
-        bits = [f"截至 {r.get('on')}：AED 有狀況 {r.get('aeds_with_issues')} 台"]
-        issues = [f"{a['location']}（{a['floor']}）：{'、'.join(a['issues'])}" for a in r.get("aeds") or []
-                  if a.get("issues")]
-        if issues:
-            bits.append("；".join(issues[:6]))
-        bits.append("消防演練規定" + ("已符合" if r.get("drill_rule_met") else "未符合")
-                    + (f"，下次應於 {r['drill_next_due']} 前辦理" if r.get("drill_next_due") else ""))
-        bits.append(f"設備檢修申報逾期 {r.get('inspections_overdue')} 項、即將到期 {r.get('inspections_due_soon')} 項（範例資料）")
-        return "；".join(bits)
-    if isinstance(r, dict) and r.get("summary_zh"):
-        return str(r["summary_zh"])
-    return None
 
 
 def tool_citations(calls: list[ToolCall]) -> list[AnswerCitation]:
     cites: list[AnswerCitation] = []
     seen: set[tuple[str, str, str]] = set()
     for tc in calls:
-        if tc.error or not isinstance(tc.result, dict):
+        if tc.error or tc.result is None:
             continue
-        for c in tc.result.get("citations") or []:
-            key = (c["title"], c["no"], c.get("quote") or "")
+        for c in tc.result.cited():
+            key = (c.title, c.no, c.quote)
             if key in seen:
                 continue
             seen.add(key)
             # record look-ups cite the rule without a quote; the composer quotes the best line
-            cites.append(AnswerCitation(title=c["title"], no=c["no"], quote=c.get("quote") or "",
-                                        amended=c.get("amended"), label=c.get("label")))
+            cites.append(c)
     return cites
+
+
+@dataclass
+class Evidence:
+    terms: list[str]
+    weights: dict[str, float]
+    articles: list[Article]
+    supports: list[float]
+    titles: list[str]
+    in_domain: bool
+    kind: str  # the answer type asked (assistant.answer_type)
+    features: dict[str, float]
+
+
+@dataclass
+class Refusal:
+    """The judge's verdict when the answer must be a refusal."""
+
+    in_domain: bool
+    reason: str | None = None
+
+
+@dataclass
+class Cited:
+    """The citations to render, the articles they quote, and whether a record tool answered."""
+
+    cites: list[AnswerCitation]
+    used: list[Article]
+    from_records: bool
+
+
+def _exact_first(hits: list[dict[str, Any]]) -> bool:
+    """The first hit is an exact article look-up (「採購法第22條」)."""
+    return any("exact" in (h.get("matched") or []) for h in hits[:1])
 
 
 class Composer:
     def __init__(self, kb: KnowledgeBase, config: EvidenceConfig | None = None):
         self.kb = kb
         self.config = config or EvidenceConfig()
-        self._corpus = ""
+        self._corpora: dict[frozenset[AccessLevel] | None, str] = {}
         self._corpus_gen: int | None = None
 
-    def unknown_words(self, query: str, terms: list[str]) -> str | None:
-        """A specific word of the question that the knowledge base never uses (速別, 停班停課, 電子報價單)
-        means the corpus cannot be about it; known typos are corrected by the thesaurus first."""
-        text = self._corpus_text()
-        for word, reason in KNOWN_GAPS.items():
-            if word in query and word not in text:
-                return reason
-        return None
-
-    def _corpus_text(self) -> str:
+    def _corpus_text(self, allowed: set[AccessLevel] | None = None) -> str:
+        """Titles and text of the chunks the caller may see, one string per access-level set and generation."""
         view = self.kb.view()
+        key = None if self.kb.sees_everything(allowed) else frozenset(allowed or ())
         if self._corpus_gen != view.generation:
-            self._corpus = unicodedata.normalize("NFC", "\n".join(
-                f"{c.title}\n{c.text}" for c in view.chunks.values()))
+            self._corpora = {}
             self._corpus_gen = view.generation
-        return self._corpus
+        if key not in self._corpora:
+            self._corpora[key] = unicodedata.normalize("NFC", "\n".join(
+                f"{c.title}\n{c.text}" for c in view.chunks.values() if key is None or c.access_level in key))
+        return self._corpora[key]
 
-    def vocabulary_ratio(self, query: str) -> float:
-        """Share of the question's CJK bigrams that occur anywhere in the knowledge base: questions
-        about the weather or a birthday card use words the regulations never use."""
+    def vocabulary_ratio(self, query: str, allowed: set[AccessLevel] | None = None) -> float:
+        """Share of the question's CJK bigrams that occur anywhere in the documents the caller may see:
+        questions about the weather or a birthday card use words the regulations never use."""
         grams = question_bigrams(query)
         lex = self.kb.view().lexical
         if not grams or lex is None:
             return 0.0
-        return sum(1 for g in grams if lex.df.get("#" + g, 0) > 0) / len(grams)
+        if self.kb.sees_everything(allowed):
+            return sum(1 for g in grams if lex.df.get("#" + g, 0) > 0) / len(grams)
+        text = self._corpus_text(allowed)  # the index's df counts hidden chunks too
+        return sum(1 for g in grams if g in text) / len(grams)
 
     def support_bigrams(self, query: str, article: Article) -> float:
         """Share of the question's CJK bigrams (minus generic question words) in the article, with
@@ -247,48 +208,78 @@ class Composer:
         present = [x for x in synonyms(query) if x in hay]
         return sum(1 for g in grams if g in hay or any(g in x for x in present)) / len(grams)
 
-    def compose(self, question: str, query: str, calls: list[ToolCall], hits: list[dict[str, Any]],
-                allowed: Any = None, as_of: Any = None) -> Answer:
-        tokens = self.kb.tokenizer(query)
-        terms = content_terms(tokens)
+    def evidence(self, question: str, query: str, hits: list[dict[str, Any]], allowed: Any = None,
+                 as_of: Any = None) -> Evidence:
+        """The articles found, their support, and the answerability features (assistant.answerability)."""
+        terms = content_terms(self.kb.tokenizer(query))
         lex = self.kb.view().lexical
         weights = {t: (lex.idf(t) if lex is not None and lex.n_docs else 1.0) for t in terms}
-        direct = direct_lines(calls)
-        computed = bool(direct)
-
         articles: list[Article] = []
         for h in hits:
             a = self.kb.get_article(h["title"], h["no"], as_of=as_of, allowed=allowed)
             if a is not None and not a.deleted:
                 articles.append(a)
         supports = [self.support_bigrams(query, a) for a in articles]
-        best = max(supports[:3], default=0.0)
-        in_domain = _domain_signal(query, self.kb.titles()) or self.vocabulary_ratio(query) >= 0.5
-        exact = any("exact" in (h.get("matched") or []) for h in hits[:1])
-        strong = exact or (in_domain and best >= self.config.min_support)
+        titles = self.kb.titles(allowed)  # oracles see only the caller's documents (review F-05)
+        vocab = self.vocabulary_ratio(query, allowed)
+        in_domain = _domain_signal(query, titles) or vocab >= 0.5
+        types = answer_types()
+        kind = types.classify(normalize_query(question))
+        top = articles[:3]
+        lines = [ln.text for a in top for ln in best_lines(a, terms, weights)]
+        carried = any(types.carries(kind, t) for t in lines)
+        rare = sorted(terms, key=lambda t: -weights.get(t, 1.0))[:3]
+        text = "".join(a.title + a.text for a in top)
+        specific = types.is_specific(kind)
+        features = {"support": max(supports[:3], default=0.0), "vocab": vocab, "domain": float(in_domain),
+                    "carried": float(carried), "specific": float(specific),
+                    "specific_carried": float(specific and carried),
+                    "focus": sum(1 for t in rare if t in text) / len(rare) if rare else 0.0,
+                    "other_law": float(any(not abbreviation_of(n, titles) and not any(n in t for t in titles)
+                                           for n in named_laws(normalize_query(question)))),
+                    "top_score": min(1.0, float(hits[0].get("score") or 0.0) * 15) if hits else 0.0}
+        return Evidence(terms, weights, articles, supports, titles, in_domain, kind, features)
 
-        missing_case = [tc for tc in calls if tc.name == "lookup_case" and tc.error]
-        if missing_case and not computed:
-            return self.refusal(question, hits, calls, True, reason=f"{missing_case[0].error}（紀錄資料庫）")
+    def compose(self, question: str, query: str, calls: list[ToolCall], hits: list[dict[str, Any]],
+                allowed: Any = None, as_of: Any = None) -> Answer:
+        """Judge (answer or refuse), collect the citations, render."""
+        ev = self.evidence(question, query, hits, allowed, as_of)
+        direct = direct_lines(calls)
+        verdict = self.judge(query, calls, hits, ev, bool(direct))
+        if verdict is not None:
+            return self.refusal(question, hits, calls, verdict.in_domain, reason=verdict.reason)
+        cited = self.collect_citations(calls, hits, ev, bool(direct), allowed, as_of)
+        return self.render(direct, cited, calls, hits, allowed, as_of)
+
+    def judge(self, query: str, calls: list[ToolCall], hits: list[dict[str, Any]], ev: Evidence,
+              computed: bool) -> Refusal | None:
+        """Why the answer must be a refusal, or None when the evidence (or a tool's result) supports one."""
+        exact = _exact_first(hits)
+        # answerable from evidence (a logistic regression calibrated on dev), not from word lists
+        # (the in-domain minimum-support gate stays as a floor under the model)
+        strong = exact or (ev.in_domain and ev.features["support"] >= self.config.min_support
+                           and answerability_model().answerable(ev.features))
+        denied = [tc for tc in calls if tc.denied]  # the role may not see these records (core.policy)
+        if denied and not computed:
+            return Refusal(True, str(denied[0].error))
+        missing = missing_named(calls)
+        computed_elsewhere = any(tc.error is None and tc.name not in RECORD_TOOLS and direct_lines([tc]) for tc in calls)
+        if missing and not computed_elsewhere:
+            return Refusal(True, missing)
         if not computed and not strong:
-            return self.refusal(question, hits, calls, in_domain)
+            return Refusal(ev.in_domain)
         if not computed and not exact:
-            quotes = [ln.text for a in articles[:5] for ln in article_lines(a.text) if _DEFERRAL.search(ln.text)]
-            reason = unsupported_reason(query, self.kb.titles(), hits, quotes) or self.unknown_words(query, terms)
+            quotes = [ln.text for a in ev.articles[:5] for ln in article_lines(a.text) if _DEFERRAL.search(ln.text)]
+            reason = unsupported_reason(query, ev.titles, hits, quotes)
             if reason:
-                return self.refusal(question, hits, calls, in_domain, reason=reason)
+                return Refusal(ev.in_domain, reason)
+        return None
 
-        cites = tool_citations(calls)
+    def collect_citations(self, calls: list[ToolCall], hits: list[dict[str, Any]], ev: Evidence, computed: bool,
+                          allowed: Any, as_of: Any) -> Cited:
+        """The tools' cited rules (quoted), then exact look-ups, then the best supported articles found."""
+        cites = self._tool_citations(calls, ev, allowed, as_of)
         used: list[Article] = []
-        unquoted = [c for c in cites if not c.quote]
-        for c in unquoted:
-            art = self.kb.get_article(c.title, c.no, as_of=as_of, allowed=allowed)
-            lines = best_lines(art, terms, weights, max_lines=1) if art is not None else []
-            if art is None or not lines:
-                cites.remove(c)
-                continue
-            c.quote = lines[-1].text.strip()
-            c.amended = c.amended or (art.amended.isoformat() if art.amended else None)
         for c in cites:
             art = self.kb.get_article(c.title, c.no, as_of=as_of, allowed=allowed)
             if art is not None:
@@ -298,15 +289,37 @@ class Composer:
                 if art not in used:
                     used.append(art)
         tool_articles = len(used)
+        from_records = any(tc.name in RECORD_TOOLS and direct_lines([tc]) for tc in calls)
+        articles, supports = ev.articles, ev.supports
         exact_articles = [a for a, h in zip(articles, hits, strict=False) if "exact" in (h.get("matched") or [])]
         if exact_articles:
             for a in exact_articles[: self.config.max_articles]:
                 used.append(a)
                 cites.append(cite(a, None))
             articles, supports = [], []
-        top = supports[0] if supports else 0.0
         # when a tool computed the answer, its cited rules are the evidence; add at most one more article
-        limit = tool_articles + 1 if computed else self.config.max_articles
+        # a record answer quotes only the rules its tool cites (no articles that merely share words)
+        limit = tool_articles if from_records else tool_articles + 1 if computed else self.config.max_articles
+        self._add_found(cites, used, articles, supports, limit, ev)
+        return Cited(cites, used, from_records)
+
+    def _tool_citations(self, calls: list[ToolCall], ev: Evidence, allowed: Any, as_of: Any) -> list[AnswerCitation]:
+        """The rules the tools cite; a rule cited without a quote gets its best line, or is dropped."""
+        cites = tool_citations(calls)
+        for c in [c for c in cites if not c.quote]:
+            art = self.kb.get_article(c.title, c.no, as_of=as_of, allowed=allowed)
+            lines = best_lines(art, ev.terms, ev.weights, max_lines=1) if art is not None else []
+            if art is None or not lines:
+                cites.remove(c)
+                continue
+            c.quote = lines[-1].text.strip()
+            c.amended = c.amended or (art.amended.isoformat() if art.amended else None)
+        return cites
+
+    def _add_found(self, cites: list[AnswerCitation], used: list[Article], articles: list[Article],
+                   supports: list[float], limit: int, ev: Evidence) -> None:
+        """Quote the best lines of the found articles that are well supported, up to ``limit`` articles."""
+        top = supports[0] if supports else 0.0
         for a, s in zip(articles, supports, strict=True):
             if len(used) >= limit:
                 break
@@ -315,38 +328,44 @@ class Composer:
             if used and s < max(0.5 * top, 0.34):
                 continue
             used.append(a)
-            for ln in best_lines(a, terms, weights):
+            for ln in best_lines(a, ev.terms, ev.weights):
                 c = cite(a, ln)
                 if not any(x.title == c.title and x.no == c.no and (x.quote in c.quote or c.quote in x.quote)
                            for x in cites):
                     cites.append(c)
 
+    def render(self, direct: list[str], cited: Cited, calls: list[ToolCall], hits: list[dict[str, Any]],
+               allowed: Any, as_of: Any) -> Answer:
+        """The answer text: 【直接答案】, 【條文依據】 with the quotes, 【相關條文】, the disclaimer."""
         parts: list[str] = []
         if direct:
             parts.append("【直接答案】")
             parts.extend(f"・{d}" for d in direct)
             parts.append("")
-        if cites:
+        if cited.cites:
             parts.append("【條文依據】")
-            for i, c in enumerate(cites, 1):
-                art = next((a for a in used if a.title == c.title and a.no == c.no), None)
-                if art is None:
-                    art = self.kb.get_article(c.title, c.no, as_of=as_of, allowed=allowed)
-                when = amended_zh(art) if art else (f"{c.amended} 修正" if c.amended else "")
-                note = "（節錄文件，內容不完整）" if art and art.partial else ""
-                note += "（範例文件，非正式規定）" if c.sample else ""
-                parts.append(f"{i}. {c.label or (c.title + c.no)}（{when}）{note}")
-                parts.append(f"   「{c.quote}」")
+            for i, c in enumerate(cited.cites, 1):
+                parts.extend(self._citation_lines(i, c, cited.used, allowed, as_of))
             parts.append("")
-        cited_keys = {(c.title, c.no) for c in cites}
-        related = [h for h in hits if (h["title"], h["no"]) not in cited_keys][: self.config.related]
+        cited_keys = {(c.title, c.no) for c in cited.cites}
+        related = [h for h in hits if (h["title"], h["no"]) not in cited_keys][
+            : 0 if cited.from_records else self.config.related]
         if related:
             parts.append("【相關條文】" + "、".join(f"{h['title']}{h['label']}" for h in related))
             parts.append("")
         parts.append(DISCLAIMER)
-        return Answer(answer="\n".join(parts).strip(), refused=False, mode="extractive", citations=cites,
+        return Answer(answer="\n".join(parts).strip(), refused=False, mode="extractive", citations=cited.cites,
                       tool_calls=calls, related=[{"title": h["title"], "no": h["no"], "label": h["label"]}
                                                  for h in related])
+
+    def _citation_lines(self, i: int, c: AnswerCitation, used: list[Article], allowed: Any, as_of: Any) -> list[str]:
+        art = next((a for a in used if a.title == c.title and a.no == c.no), None)
+        if art is None:
+            art = self.kb.get_article(c.title, c.no, as_of=as_of, allowed=allowed)
+        when = amended_zh(art) if art else (f"{c.amended} 修正" if c.amended else "")
+        note = "（節錄文件，內容不完整）" if art and art.partial else ""
+        note += "（範例文件，非正式規定）" if c.sample else ""
+        return [f"{i}. {c.label or (c.title + c.no)}（{when}）{note}", f"   「{c.quote}」"]
 
     def refusal(self, question: str, hits: list[dict[str, Any]], calls: list[ToolCall], in_domain: bool,
                 reason: str | None = None) -> Answer:

@@ -16,7 +16,19 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, ForeignKey, Integer, String, Text, create_engine, select
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from assistant.nlu import Understanding
@@ -57,6 +69,7 @@ class Facts:
     titles: list[str] = field(default_factory=list)
     context: str = ""  # key terms of the conversation so far, for elliptical follow-ups
     search_context: str = ""  # this turn only: earlier terms to search with (not stored)
+    state: dict[str, Any] = field(default_factory=dict)  # assistant.dialogue.DialogueState of this turn
 
     def to_json(self) -> str:
         d = asdict(self)
@@ -65,7 +78,8 @@ class Facts:
 
     @classmethod
     def from_json(cls, s: str) -> Facts:
-        return cls(**json.loads(s))
+        d = json.loads(s)
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
 _FOLLOW_UP = re.compile(r"^(?:那|那麼|那如果|如果|若|要是|假如|改成|換成|換|另外|還有|再問)|呢[？?]?$")
@@ -110,7 +124,7 @@ def resolve(u: Understanding, previous: Facts | None,
 
 
 def _resolve_facts(u: Understanding, previous: Facts | None) -> tuple[str, Facts]:
-    from assistant.calculators import format_twd
+    from core.money import format_twd
 
     q = u.text
     specific = [i for i in u.intents if i != "regulation"]
@@ -161,7 +175,11 @@ class ConversationStore:
             return Facts.from_json(row.facts) if row else None
 
     def add_turn(self, cid: str, question: str, resolved: str, facts: Facts, answer: dict[str, Any]) -> int:
+        """Append a turn; concurrent turns of one conversation are numbered one after the other."""
         with Session(self.engine) as s, s.begin():
+            # a no-op write on the conversation row takes its write lock first, so two concurrent turns
+            # cannot both count the same number of earlier turns
+            s.execute(update(ConversationRow).where(ConversationRow.id == cid).values(caller=ConversationRow.caller))
             n = len(s.scalars(select(TurnRow.id).where(TurnRow.conversation_id == cid)).all())
             s.add(TurnRow(conversation_id=cid, turn=n + 1, question=question, resolved=resolved,
                           facts=facts.to_json(), answer=json.dumps(answer, ensure_ascii=False, default=str),
@@ -173,3 +191,19 @@ class ConversationStore:
             rows = s.scalars(select(TurnRow).where(TurnRow.conversation_id == cid).order_by(TurnRow.turn)).all()
             return [{"turn": r.turn, "question": r.question, "resolved": r.resolved,
                      "answer": json.loads(r.answer), "at": r.created_at.isoformat()} for r in rows]
+
+    def purge(self, cutoff: datetime) -> int:
+        """Delete conversations (and their turns) with no activity since ``cutoff`` (naive UTC): neither
+        started nor given a turn after it. Returns how many conversations went (review F-30)."""
+        last_turn = (select(TurnRow.conversation_id, func.max(TurnRow.created_at).label("at"))
+                     .group_by(TurnRow.conversation_id).subquery())
+        stale = (select(ConversationRow.id).outerjoin(last_turn, last_turn.c.conversation_id == ConversationRow.id)
+                 .where(ConversationRow.created_at < cutoff)
+                 .where((last_turn.c.at.is_(None)) | (last_turn.c.at < cutoff)))
+        with Session(self.engine) as s, s.begin():
+            ids = list(s.scalars(stale).all())
+            for i in range(0, len(ids), 500):  # bounded IN lists
+                part = ids[i:i + 500]
+                s.execute(delete(TurnRow).where(TurnRow.conversation_id.in_(part)))
+                s.execute(delete(ConversationRow).where(ConversationRow.id.in_(part)))
+        return len(ids)

@@ -2,63 +2,24 @@
 
 An article's stored text has one 項 or 款/目 per line. Each line is scored by the weighted share of
 the question's content terms it contains; the best lines become quotes (always whole stored lines,
-so verbatim by construction — and checked), labelled with their 項/款 numbers.
+so verbatim by construction — and checked), labelled with their 項/款 numbers (``core.citation``).
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from dataclasses import dataclass
 
 from assistant.models import AnswerCitation
-from ingest.zh import cn_to_int, roc
+from core.citation import Line, article_lines
+from core.dates import roc_date
+from core.vocab import CONTENT_TOKEN, QUESTION_WORDS
 from knowledge.base import Article
-
-_ITEM = re.compile(r"^\s*([一二三四五六七八九十百]+)、")
-_SUBITEM = re.compile(r"^\s*[（(]([一二三四五六七八九十]+)[）)]")
-_CONTENT = re.compile(r"^[\u3400-\u9fffA-Za-z0-9]{2,}$")
-GENERIC = set(["請問", "可以", "是否", "規定", "需要", "應該", "怎麼", "如何", "什麼", "哪些", "多少", "幾天", "時候", "情況", "一定", "機關", "辦理", "相關", "問題", "要", "有", "能", "會", "就", "還", "都", "嗎", "呢", "以及", "或是", "還是", "那個", "這個", "我們", "我", "你", "他們", "一下", "請", "幫", "幫忙", "知道", "告訴", "依據", "根據", "法規", "條文"])
-
-
-@dataclass(frozen=True)
-class Line:
-    text: str
-    paragraph: int  # 項
-    item: int | None  # 款
-    subitem: int | None  # 目
-
-
-def article_lines(text: str) -> list[Line]:
-    out: list[Line] = []
-    para, item = 0, None
-    for raw in text.split("\n"):
-        if not raw.strip():
-            continue
-        m_item, m_sub = _ITEM.match(raw), _SUBITEM.match(raw)
-        if m_item and para:
-            item = _num(m_item.group(1))
-            out.append(Line(raw, para, item, None))
-        elif m_sub and para:
-            out.append(Line(raw, para, item, _num(m_sub.group(1))))
-        else:
-            para += 1
-            item = None
-            out.append(Line(raw, para, None, None))
-    return out
-
-
-def _num(s: str) -> int | None:
-    try:
-        return cn_to_int(s)
-    except ValueError:
-        return None
 
 
 def content_terms(tokens: list[str]) -> list[str]:
     seen: list[str] = []
     for t in tokens:
-        if t.startswith("#") or not _CONTENT.match(t) or t in GENERIC or t in seen:
+        if t.startswith("#") or not CONTENT_TOKEN.match(t) or t in QUESTION_WORDS or t in seen:
             continue
         seen.append(t)
     return seen
@@ -127,4 +88,4 @@ def cite(article: Article, line: Line | None) -> AnswerCitation:
 def amended_zh(article: Article) -> str:
     if article.amended is None:
         return "日期不詳"
-    return f"{roc(article.amended)}修正" if article.unit.value == "article" else f"{roc(article.amended)}版"
+    return f"{roc_date(article.amended)}修正" if article.unit.value == "article" else f"{roc_date(article.amended)}版"

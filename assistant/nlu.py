@@ -8,26 +8,31 @@ for them), dates (ISO and ROC), case numbers, article references, tender-method 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from assistant.calculators import parse_amount_twd
-from ingest.structure import parse_article_ref
-from ingest.zh import normalize_query, parse_date
+from assistant.calculators import ThresholdTable, procurement_tier
+from core.dates import parse_date
+from core.money import parse_amount
+from core.refs import parse_article_ref
+from core.text import normalize_query
+from core.vocab import Category, TierCode
 
-Category = Literal["工程", "財物", "勞務"]
-
+# Chinese numerals as written in amounts, common and financial (大寫) forms: 三千五百元, 壹億伍仟萬元.
+_CN_NUM = "一二三四五六七八九十百千兩零〇壹貳參叁肆伍陸柒捌玖拾佰仟"
 _AMOUNT = re.compile(
     r"(?:新[臺台]幣|NT\$|NTD|\$)?\s*"
-    r"(?:\d[\d,]*(?:\.\d+)?\s*(?:億|千萬|百萬|萬|千)(?:\s*\d+(?:\.\d+)?\s*(?:萬|千|百|元))*\s*(?:元|塊)?"
+    r"(?:\d[\d,]*(?:\.\d+)?\s*(?:億|千萬|百萬|萬|千)(?:\s*\d[\d,]*(?:\.\d+)?\s*(?:千萬|百萬|萬|千|百|元))*\s*(?:元|塊)?"
     r"|\d[\d,]*(?:\.\d+)?\s*(?:元|塊)|\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*元?|\d{4,}\s*元"
-    r"|[一二三四五六七八九十百千兩零]+(?:億|萬)+[一二三四五六七八九十百千兩零]*(?:元)?)"
+    rf"|(?:[{_CN_NUM}]+(?:億|萬)+)+[{_CN_NUM}]*(?:元)?|[{_CN_NUM}]*[十百千拾佰仟][{_CN_NUM}]*元)"
 )
 _CATEGORY_WORDS: list[tuple[Category, re.Pattern[str]]] = [
     ("工程", re.compile(r"工程|營繕|修繕工程|裝修|整修|改善工程|新建|土木|建築")),
     ("勞務", re.compile(r"勞務|委託|服務|委外|顧問|規劃|設計|清潔|保全|維護|訓練|活動|研究|資訊服務|派遣")),
-    ("財物", re.compile(r"財物|購買|採買|買|租賃|租|設備|物品|電腦|用品|車輛|器材|家具")),
+    # 政府採購法第7條第2項: 財物 are 物品、材料、設備、機具與其他動產 (a vehicle, not a 停車場 or 車站)
+    ("財物", re.compile(r"財物|購買|採買|買|租賃|租|設備|物品|電腦|用品|車輛|車(?![場站道位庫])|器材|機具|家具")),
 ]
 _CASE_NO = re.compile(r"(?:案號|標案編號|案件編號)[:：\s]*([A-Za-z0-9][A-Za-z0-9-]{3,30})|\b([A-Z]{1,4}-?\d{2,3}-[A-Z0-9-]*\d{2,5})\b",
                       re.IGNORECASE)
@@ -39,8 +44,7 @@ Intent = Literal["tier", "tender_period", "guarantee", "case", "failed_tenders",
                  "building_safety", "draft", "seed_teacher", "regulation"]
 
 
-TierWord = Literal["small", "below_announcement", "announcement", "audit", "large"]
-_TIER_WORDS: list[tuple[TierWord, re.Pattern[str]]] = [
+_TIER_WORDS: list[tuple[TierCode, re.Pattern[str]]] = [
     ("below_announcement", re.compile(r"未達公告金額")),
     ("large", re.compile(r"巨額")),
     ("audit", re.compile(r"查核金額以上")),
@@ -56,7 +60,9 @@ _METHODS: list[tuple[str, re.Pattern[str]]] = [
 _RETENDER = re.compile(r"(?:流標|廢標|撤銷決標|解除契約).{0,12}(?:重新|重行|再)(?:招標|公告)|重新招標|重行招標")
 _EXPANSION = re.compile(r"(?:後續擴充|選購|擴充)[^\d一二三四五六七八九十]{0,6}")
 _MONTHLY_RENT = re.compile(r"(?:每月|月租金?|租金每月)")
-_INDEFINITE = re.compile(r"租期不確定|不定期|租期未定")
+# 施行細則第6條第6款「租期不確定者」, as staff say it: 租期還不確定, 沒有約定租期, 不定期
+_INDEFINITE = re.compile(r"租期[還尚仍都也]?(?:不確定|未確定|沒確定|未定|沒定|不定)|(?:沒有|沒|未|無|不)(?:約定|訂定|確定|定)?租期"
+                         r"|不定期")
 
 
 @dataclass
@@ -90,7 +96,7 @@ def extract_amounts(text: str) -> list[int]:
         if re.fullmatch(r"\d{2,3}", raw):
             continue
         try:
-            value = parse_amount_twd(raw.replace("塊", "元"))
+            value = parse_amount(raw.replace("塊", "元"))
         except ValueError:
             continue
         if value > 0:
@@ -142,10 +148,12 @@ def _amount_after(pattern: re.Pattern[str], text: str) -> int | None:
     return found[0] if found else None
 
 
-def understand(question: str) -> Understanding:
+def understand(question: str, vocabulary: Collection[str] = frozenset()) -> Understanding:
+    """The facts ``question`` states. Known typos are fixed only against the corpus ``vocabulary``
+    (knowledge.thesaurus.correct_typos); without one the question is taken as typed."""
     from knowledge.thesaurus import correct_typos
 
-    q = correct_typos(normalize_query(question))
+    q = correct_typos(normalize_query(question), vocabulary)
     u = Understanding(text=q)
     u.amounts = extract_amounts(q)
     u.expansion = _amount_after(_EXPANSION, q)
@@ -174,10 +182,9 @@ def understand(question: str) -> Understanding:
     return u
 
 
-def amount_tier_expander(on: date | None = None):  # type: ignore[no-untyped-def]
+def amount_tier_expander(on: date | None = None, thresholds: ThresholdTable | None = None):
     """Retrieval expander: an amount in the question -> the statutory name of its tier, which is
     what the regulations say instead of numbers (「公告金額以上未達查核金額」)."""
-    from assistant.calculators import procurement_tier
 
     def expand(query: str) -> str:
         amounts = extract_amounts(query)
@@ -185,7 +192,7 @@ def amount_tier_expander(on: date | None = None):  # type: ignore[no-untyped-def
             return ""
         cat = extract_category(query) or "財物"
         try:
-            r = procurement_tier(amounts[0], cat, on or date.today())
+            r = procurement_tier(amounts[0], cat, on or date.today(), table=thresholds)
         except ValueError:
             return ""
         name = r.details.tier_name

@@ -1,6 +1,6 @@
-"""Answer-quality metrics: pure functions over dataset items and answer objects (DESIGN.md dicts).
+"""Answer-quality metrics: pure functions over dataset items and answer objects (docs/DESIGN.md dicts).
 
-An *answer* here is the DESIGN.md answer object as a plain dict (``Answer.contract()`` or the JSON the
+An *answer* here is the docs/DESIGN.md answer object as a plain dict (``Answer.contract()`` or the JSON the
 API returns): ``answer``, ``refused``, ``mode``, ``citations[{title,no,quote,...}]``,
 ``tool_calls[{name,args,result}]``, ``draft``.
 
@@ -10,7 +10,10 @@ How each metric is measured
   precision = |cited ∩ gold| / |cited| (0 when an answerable item cites nothing),
   recall = |cited ∩ gold| / |gold|. Not defined for must-refuse items (gold is empty).
 * **Key-fact coverage** — fraction of the item's ``key_facts`` found verbatim (whitespace ignored) in
-  the answer text or in one of its citation quotes.
+  the answer text or in one of its citation quotes; a fact given as a list of forms counts when any one
+  form is found.
+* **Gold among the first 3 citations** — 1 when one of the item's gold articles is among the first three
+  distinct articles the answer cites (in citation order), else 0.
 * **Faithfulness, quotes** — every citation ``quote`` must be a verbatim substring of the cited article
   (whitespace ignored, so a quote that spans two 項 still matches). The article text comes from a
   ``get_article_text(title, no)`` callable; an article that does not exist fails the check.
@@ -87,14 +90,32 @@ def citation_scores(gold: Sequence[Key], answer: Mapping[str, Any]) -> dict[str,
 
 
 # --- key facts --------------------------------------------------------------------------------------
-def key_fact_coverage(key_facts: Sequence[str], answer: Mapping[str, Any]) -> tuple[float, list[str]]:
-    """(fraction of key facts found verbatim in the answer text or a quote, the missing facts)."""
+KeyFact = str | Sequence[str]  # one fact, or its accepted forms (「14日」「十四日」「14天」)
+
+
+def _fact_label(fact: KeyFact) -> str:
+    return fact if isinstance(fact, str) else "／".join(str(f) for f in fact)
+
+
+def key_fact_coverage(key_facts: Sequence[KeyFact], answer: Mapping[str, Any]) -> tuple[float, list[str]]:
+    """(fraction of key facts found verbatim in the answer text or a quote, the missing facts). A fact given
+    as a list of forms counts when any one form is found."""
     if not key_facts:
         return 1.0, []
     hay = [squash(answer.get("answer") or "")] + [squash(c.get("quote") or "")
                                                    for c in answer.get("citations") or []]
-    missing = [f for f in key_facts if not any(squash(f) in h for h in hay)]
+
+    def found(fact: KeyFact) -> bool:
+        forms = [fact] if isinstance(fact, str) else list(fact)
+        return any(squash(str(f)) and squash(str(f)) in h for f in forms for h in hay)
+
+    missing = [_fact_label(f) for f in key_facts if not found(f)]
     return (len(key_facts) - len(missing)) / len(key_facts), missing
+
+
+def gold_in_first_citations(gold: Sequence[Key], answer: Mapping[str, Any], n: int = 3) -> float:
+    """1.0 when one of the gold articles is among the first ``n`` distinct articles the answer cites."""
+    return 1.0 if set(cited_keys(answer)[:n]) & set(gold) else 0.0
 
 
 # --- faithfulness: quotes -----------------------------------------------------------------------------
@@ -324,6 +345,42 @@ def numeric_exact_match(expected: Mapping[str, Any], answer: Mapping[str, Any]) 
     return check
 
 
+def stated_forms(key: str, value: Any) -> list[str] | None:
+    """The written forms of an expected numeric value that count as stating it in the answer text
+    (None: a value text cannot state, such as a yes/no flag)."""
+    from core.money import short_twd
+    from core.numerals import int_to_cn
+
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        if key.endswith("days"):
+            cn = int_to_cn(value)
+            return [f"{value}日", f"{value}天", f"{cn}日", f"{cn}天"]
+        forms = [f"{value:,}", str(value)]
+        if value and value % 1_000 == 0:
+            forms.append(f"{value / 10_000:,g}萬")
+        if value >= 10_000:  # the 萬/億 form the answers write: 12萬5,000元, 1億2,345萬6,789元
+            forms.append(short_twd(value).removesuffix("元"))
+        return forms
+    return [str(value)]
+
+
+def numeric_stated(expected: Mapping[str, Any], answer_text: str) -> tuple[float | None, list[str]]:
+    """(share of the checkable expected values stated in the answer text, the keys not stated);
+    None when no expected value is checkable in text."""
+    flat = squash(answer_text)
+    checked, missing = 0, []
+    for key, value in expected.items():
+        forms = stated_forms(key, value)
+        if forms is None:
+            continue
+        checked += 1
+        if not any(squash(f) in flat for f in forms):
+            missing.append(key)
+    return ((checked - len(missing)) / checked if checked else None), missing
+
+
 # --- drafting -----------------------------------------------------------------------------------------
 
 def _field_lines(markdown: str, label: str) -> list[str]:
@@ -363,7 +420,7 @@ def _keep(text: str) -> str:
 
 def _value_stated(key: str, value: Any, markdown: str) -> bool | None:
     """Whether the draft states ``value``; None when the value cannot be checked in text."""
-    from ingest.zh import int_to_cn
+    from core.numerals import int_to_cn
 
     if isinstance(value, bool):
         if key == "public_reading_required":

@@ -1,6 +1,7 @@
 """Benchmark: cold ingest of the shipped corpus, re-ingest with no change, warm search latency.
 
-Run: ``mishu bench`` (uses a fresh temporary data directory unless --work-dir is given).
+Run: ``mishu bench`` (the CLI builds the components on a fresh temporary data directory unless --work-dir is
+given, and calls :func:`benchmark`).
 """
 
 from __future__ import annotations
@@ -8,12 +9,14 @@ from __future__ import annotations
 import json
 import resource
 import statistics
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from evals.datasets_io import dataset_path
+from knowledge.base import KnowledgeBase
+from knowledge.indexer import Indexer
+from knowledge.retrieval import HybridRetriever
 
 DEFAULT_QUERIES = [
     "公告金額以上採購的等標期", "押標金上限", "限制性招標的條件", "檔案保存年限", "AED 設置場所",
@@ -29,36 +32,31 @@ def _percentile(values: list[float], p: float) -> float:
     return s[idx]
 
 
-def run_benchmark(work_dir: Path | None = None, queries: int = 200) -> dict[str, Any]:
-    from mishu.app import Container
-    from mishu.settings import Settings
-
-    tmp = None
-    if work_dir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="mishu-bench-")
-        work_dir = Path(tmp.name)
-    c = Container(Settings(data_dir=work_dir))
+def benchmark(indexer: Indexer, retriever: HybridRetriever, kb: KnowledgeBase, sources: list[Path],
+              queries: int = 200) -> dict[str, Any]:
+    """Cold ingest of ``sources`` into an empty index, re-ingest with no change, then ``queries`` warm
+    searches (the dev questions, else a fixed list). The composition root gives a fresh index."""
     t = time.perf_counter()
-    cold = c.indexer.ingest(list(c.settings.sources))
+    cold = indexer.ingest(sources)
     cold_s = time.perf_counter() - t
     t = time.perf_counter()
-    warm = c.indexer.ingest(list(c.settings.sources))
+    warm = indexer.ingest(sources)
     reingest_s = time.perf_counter() - t
 
     qs = DEFAULT_QUERIES
     path = dataset_path("retrieval_dev.jsonl")
     if path.exists():
         qs = [json.loads(line)["query"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    c.retriever.search("暖機", 5)
+    retriever.search("暖機", 5)
     lat: list[float] = []
     for i in range(queries):
         q = qs[i % len(qs)]
         t = time.perf_counter()
-        c.retriever.search(q, 10)
+        retriever.search(q, 10)
         lat.append((time.perf_counter() - t) * 1000)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out = {
-        "documents": len(c.kb.documents()),
+    return {
+        "documents": len(kb.documents()),
         "chunks": cold.chunks_total,
         "cold_ingest_s": round(cold_s, 2),
         "reingest_nochange_s": round(reingest_s, 3),
@@ -70,6 +68,3 @@ def run_benchmark(work_dir: Path | None = None, queries: int = 200) -> dict[str,
         "max_rss_mb": round(rss_mb, 1),
         "failed_files": [f.__dict__ for f in cold.failed],
     }
-    if tmp is not None:
-        tmp.cleanup()
-    return out

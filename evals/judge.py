@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from evals.answer_metrics import mean_metrics
+from prompts import PROMPTS_DIR
 
 SKIPPED_MESSAGE = "未設定 LLM 端點，略過 LLM 評審指標"
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 PROMPT_VARS = {
     "judge_faithfulness": {"question", "answer", "contexts"},
     "judge_relevancy": {"answer", "n"},

@@ -5,7 +5,7 @@
   cosine top-k; a chunk counts for every article it overlaps.
 - ``bm25``: jieba tokens + BM25 (bm25s) over the same chunks.
 
-Run: ``python -m evals.naive_baseline [--dataset evals/datasets/retrieval_dev.jsonl]``.
+Run: ``python -m evals.naive_baseline [--dataset evals/datasets/retrieval_dev.jsonl] [--sources knowledge/sources]``.
 """
 
 from __future__ import annotations
@@ -19,25 +19,25 @@ import numpy as np
 
 from evals.datasets_io import DATASETS_DIR, read_jsonl
 from evals.metrics import aggregate, keys, retrieval_item_scores
-from mishu.settings import SHIPPED_SOURCES
+from knowledge.shipped import SHIPPED_SOURCES
 
 
-def _documents() -> list[tuple[str, list[tuple[str, str]]]]:
+def _documents(sources: Path = SHIPPED_SOURCES) -> list[tuple[str, list[tuple[str, str]]]]:
     docs = []
-    for path in sorted(SHIPPED_SOURCES.rglob("*.json")):
+    for path in sorted(sources.rglob("*.json")):
         d = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(d, dict) and "articles" in d:
             docs.append((d["title_zh"], [(a["no"], a["text"]) for a in d["articles"]]))
     return docs
 
 
-def build_chunks() -> list[tuple[str, list[tuple[str, str]]]]:
+def build_chunks(sources: Path = SHIPPED_SOURCES) -> list[tuple[str, list[tuple[str, str]]]]:
     """(chunk text, [(title, no) it overlaps])."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50)
     out: list[tuple[str, list[tuple[str, str]]]] = []
-    for title, arts in _documents():
+    for title, arts in _documents(sources):
         text, spans = title + "\n", []
         for no, body in arts:
             start = len(text)
@@ -65,14 +65,14 @@ def _ranked(order: np.ndarray, chunks: list[tuple[str, list[tuple[str, str]]]], 
     return ranked[:k]
 
 
-def run(dataset: Path, k: int = 10) -> dict[str, Any]:
+def run(dataset: Path, k: int = 10, sources: Path = SHIPPED_SOURCES) -> dict[str, Any]:
     import bm25s
     import jieba
 
     from knowledge.embedders import USEEmbedder
 
     rows = [r for r in read_jsonl(dataset) if r.get("gold") and not r.get("refuse")]
-    chunks = build_chunks()
+    chunks = build_chunks(sources)
     emb = USEEmbedder()
     mat = emb.embed_documents([c for c, _ in chunks])
     jieba.setLogLevel(60)
@@ -93,8 +93,9 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--dataset", default=str(DATASETS_DIR / "retrieval_dev.jsonl"))
     p.add_argument("--k", type=int, default=10)
+    p.add_argument("--sources", default=str(SHIPPED_SOURCES), help="law JSON folder (default: the shipped one)")
     a = p.parse_args()
-    print(json.dumps(run(Path(a.dataset), a.k), ensure_ascii=False, indent=1))
+    print(json.dumps(run(Path(a.dataset), a.k, Path(a.sources)), ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

@@ -10,17 +10,26 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from evals.gate import HEADLINE, metric_value
+
 DOMAIN_ZH = {"procurement": "採購", "archives": "檔案／公文", "emergency": "消防／防災", "out_of_scope": "範圍外",
              "template": "範本", "plan": "計畫", "tender_notice": "投標須知", "letter": "函", "memo": "簽"}
 TABLE_ZH = {"retrieval": "檢索", "answers": "回答", "numeric": "數值工具", "multiturn": "多輪對話",
             "drafting": "擬稿", "refusal": "拒答判斷（所有提問）", "refusal_questions": "拒答題組（檢索題提問）",
-            "faithfulness": "忠實度", "latency": "延遲"}
+            "faithfulness": "忠實度", "latency": "延遲", "questions": "單題提問（拒答、引用、關鍵事實）",
+            "records": "紀錄題（工具與條件）", "conversations": "對話（逐輪與整段）"}
 # columns shown per table (others stay in report.json)
 COLUMNS: dict[str, list[str]] = {
     "retrieval": ["hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "ndcg@10", "n"],
     "answers": ["citation_precision", "citation_recall", "key_fact_coverage", "quote_verbatim", "sentence_support",
                 "refused", "pass_rate", "latency_p50_ms", "latency_p95_ms", "n"],
-    "numeric": ["exact_match", "field_accuracy", "citation_recall", "refused", "pass_rate", "latency_p95_ms", "n"],
+    "numeric": ["exact_match", "stated", "field_accuracy", "citation_recall", "refused", "pass_rate",
+                "latency_p95_ms", "n"],
+    "questions": ["no_answer_refusal_rate", "false_refusal_rate", "false_refusal_situational",
+                  "false_refusal_colloquial", "gold_top3", "citation_precision", "key_fact_coverage", "pass_rate",
+                  "crashed", "n_must_refuse", "n_answerable"],
+    "records": ["routing", "key_fact_coverage", "pass_rate", "crashed", "n"],
+    "conversations": ["pass_rate", "turn_right_rate", "turn_key_fact_coverage", "crashed", "n_conversations", "n"],
     "multiturn": ["citation_recall", "key_fact_coverage", "quote_verbatim", "refused", "pass_rate", "n"],
     "drafting": ["has_draft", "field_completeness", "missing_flagged", "expected_values", "pass_rate", "n"],
     "refusal": ["precision", "recall", "f1", "false_refusal_rate", "n_must_refuse", "n_answerable"],
@@ -126,7 +135,31 @@ def svg_histogram(title: str, values: Sequence[float], *, bins: int = 12, unit: 
     return "".join(parts)
 
 
+def split_charts(report: Mapping[str, Any]) -> list[str]:
+    """Dev vs test bars: retrieval hit@5 per domain, and the question-level rates."""
+    splits = report.get("splits") or {}
+
+    def val(block: Mapping[str, Any], table: str, metric: str, domain: str | None = None) -> float | None:
+        t = (block.get("families") or {}).get(table) or {}
+        v = (t.get("overall") if domain is None else (t.get("by_domain") or {}).get(domain) or {}) or {}
+        x = v.get(metric)
+        return float(x) if isinstance(x, int | float) else None
+
+    doms = [None, "procurement", "archives", "emergency", "template", "plan"]
+    out = [svg_bar_chart("檢索 hit@5：開發集與測試集", [_dz(d) for d in doms],
+                         {SPLIT_ZH.get(n, n): [val(b, "retrieval", "hit@5", d) for d in doms]
+                          for n, b in splits.items()})]
+    metrics = [("questions", "no_answer_refusal_rate", "應拒答拒答率"), ("questions", "false_refusal_rate", "誤拒率"),
+               ("questions", "gold_top3", "前3引用含標準"), ("questions", "key_fact_coverage", "關鍵事實"),
+               ("records", "routing", "紀錄題路由"), ("conversations", "pass_rate", "對話通過")]
+    out.append(svg_bar_chart("回答：開發集與測試集", [m[2] for m in metrics],
+                             {SPLIT_ZH.get(n, n): [val(b, t, m) for t, m, _ in metrics] for n, b in splits.items()}))
+    return out
+
+
 def charts(report: Mapping[str, Any]) -> list[str]:
+    if "splits" in report:
+        return split_charts(report)
     fam = report.get("families") or {}
     out = []
 
@@ -176,8 +209,6 @@ DOMAIN_ORDER = ("procurement", "archives", "emergency", "out_of_scope", "templat
 
 def domain_headline_rows(report: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """Headline metrics (rows) per domain (columns): the table for a closing note."""
-    from evals.suite import HEADLINE, metric_value
-
     doms = {d for block in (report.get("families") or {}).values() for d in (block.get("by_domain") or {})}
     doms -= {"answers", "numeric", "multiturn", "drafting", "refusal", "tender_notice", "letter", "memo"}
     order = [d for d in DOMAIN_ORDER if d in doms] + sorted(doms - set(DOMAIN_ORDER))
@@ -220,7 +251,138 @@ def _item_note(it: Mapping[str, Any]) -> str:
     return "；".join(bits)
 
 
+# --- splits side by side ------------------------------------------------------------------------------------
+SPLIT_ZH = {"dev": "開發集（dev＋dev2）", "dev2": "dev2", "test": "測試集（凍結）"}
+SIDE_DOMAINS = ("procurement", "archives", "emergency", "template", "plan")
+# (label, table, metric, breakdown key or None, breakdown value or None)
+SideRow = tuple[str, str, str, str | None, str | None]
+
+
+def _side_rows(report: Mapping[str, Any]) -> list[SideRow]:
+    rows: list[SideRow] = []
+    for metric, label in (("hit@5", "檢索 hit@5"), ("mrr@10", "檢索 MRR@10")):
+        rows.append((label, "retrieval", metric, None, None))
+        rows += [(f"　{label}｜{_dz(d)}", "retrieval", metric, "by_domain", d) for d in SIDE_DOMAINS]
+    kinds: set[str] = set()
+    convs: set[str] = set()
+    for b in (report.get("splits") or {}).values():
+        fam = b.get("families") or {}
+        kinds |= set((fam.get("questions") or {}).get("by_refuse_kind") or {})
+        convs |= set((fam.get("conversations") or {}).get("by_kind") or {})
+    rows.append(("應拒答題的拒答率", "questions", "no_answer_refusal_rate", None, None))
+    rows += [(f"　拒答率｜{k}", "questions", "no_answer_refusal_rate", "by_refuse_kind", k) for k in sorted(kinds)]
+    rows.append(("可答題的誤拒率", "questions", "false_refusal_rate", None, None))
+    rows += [(f"　誤拒率｜{st}", "questions", "false_refusal_rate", "by_style", st) for st in ("situational", "colloquial")]
+    rows += [("答案前 3 個引用含標準條文", "questions", "gold_top3", None, None),
+             ("引用精確率", "questions", "citation_precision", None, None),
+             ("關鍵事實涵蓋率", "questions", "key_fact_coverage", None, None),
+             ("數值題：計算結果正確", "numeric", "exact_match", None, None),
+             ("數值題：答案文字寫出正確數值", "numeric", "stated", None, None),
+             ("紀錄題：正確工具與條件", "records", "routing", None, None),
+             ("紀錄題：關鍵事實涵蓋率", "records", "key_fact_coverage", None, None),
+             ("紀錄題：通過率", "records", "pass_rate", None, None),
+             ("對話通過率", "conversations", "pass_rate", None, None)]
+    rows += [(f"　對話通過率｜{k}", "conversations", "pass_rate", "by_kind", k) for k in sorted(convs)]
+    rows += [("對話逐輪關鍵事實涵蓋率", "conversations", "turn_key_fact_coverage", None, None),
+             ("對話逐輪正確率", "conversations", "turn_right_rate", None, None)]
+    return rows
+
+
+def _side_cell(block: Mapping[str, Any], table: str, metric: str, by: str | None, key: str | None) -> str:
+    t = (block.get("families") or {}).get(table) or {}
+    scope = t.get("overall") if by is None else (t.get(by) or {}).get(key or "")
+    if not scope or scope.get(metric) is None:
+        return "—"
+    n = scope.get("n_conversations") if table == "conversations" and metric == "pass_rate" else None
+    if n is None and by is None and table == "questions":
+        n = scope.get("n_must_refuse") if metric == "no_answer_refusal_rate" else scope.get("n_answerable")
+    return f"{_fmt(scope[metric])}（{n if n is not None else scope.get('n', '?')}）"
+
+
+def side_by_side(report: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Rows of the dev-vs-test table: each cell is the value with its item count in parentheses."""
+    splits = report.get("splits") or {}
+    order = [s for s in ("dev", "dev2", "test") if s in splits] + [s for s in splits if s not in ("dev", "dev2", "test")]
+    rows: list[list[Any]] = [[label, *[_side_cell(splits[s], table, metric, by, key) for s in order]]
+                             for label, table, metric, by, key in _side_rows(report)]
+    rows = [r for r in rows if any(c != "—" for c in r[1:])]
+    head = ["指標（括號內為題數）"] + [SPLIT_ZH.get(str(name), str(name)) for name in order]
+    return head, rows
+
+
+def _split_section(name: str, block: Mapping[str, Any], report: Mapping[str, Any], blind: bool) -> list[str]:
+    comp = (report.get("comparison") or {}).get(name)
+    prefix = f"[{name}] "
+    gate = report.get("gate")
+    sub = {**block, "comparison": comp, "tolerances": report.get("tolerances"),
+           "gate": None if gate is None else {"passed": gate["passed"],
+                                              "failures": [f for f in gate["failures"] if f.startswith(prefix)]}}
+    lines = [f"# {SPLIT_ZH.get(name, name)}", ""]
+    lines += ["## 門檻指標", ""] + _md_table(["指標", "本次", "基準", "差異", "容許變差", "門檻"], _headline_rows(sub))
+    head, rows = domain_headline_rows(block)
+    lines += ["### 各領域", ""] + _md_table(head, rows)
+    for title, head, rows in _family_tables(block):
+        lines += [f"## {title}", ""] + _md_table(head, rows)
+    if comp is not None:
+        lines += _comparison_lines(comp, blind)
+    if blind:
+        failed = sum(1 for i in block.get("items") or [] if not i["passed"])
+        lines += [f"未通過的題目：{failed} 題（測試集不列出題目內容）。", ""]
+    else:
+        lines += ["## 未通過的題目（每類最多 40 題）", ""]
+        for fam, items in _failed_items(block).items():
+            lines += [f"### {TABLE_ZH.get(fam, fam)}", ""]
+            lines += _md_table(["題號", "領域", "說明"], [[i["id"], _dz(i["domain"]), _item_note(i)] for i in items])
+    return lines
+
+
+def render_split_markdown(report: Mapping[str, Any]) -> str:
+    env = report.get("environment") or {}
+    splits = report.get("splits") or {}
+    lines = ["# mishu 評估報告：開發集與測試集", "",
+             f"- 提交：`{env.get('git_commit')}`{'（有未提交的修改）' if env.get('git_dirty') else ''}",
+             f"- 日期：{env.get('date')}；資料集的「今天」：{(report.get('config') or {}).get('today')}",
+             f"- 嵌入模型：{env.get('embedder')}",
+             "- 耗時：" + "、".join(f"{SPLIT_ZH.get(k, k)} {v:.1f} 秒" for k, v in (report.get("timings_s") or {}).items()
+                                   if isinstance(v, int | float)),
+             f"- 機器：{env.get('platform')}，CPU {env.get('cpus')}", ""]
+    gate = report.get("gate")
+    if gate is not None:
+        lines += [f"回歸門檻（各切分、整體與各領域）：**{'通過' if gate['passed'] else '未通過'}**", ""]
+        lines += [f"- {f}" for f in gate["failures"]] + ([""] if gate["failures"] else [])
+    head, rows = side_by_side(report)
+    lines += ["## 開發集與測試集並列", "",
+              "測試集只用來回報，不據以調整；dev2 為開發集的一部分，另列一欄。", ""] + _md_table(head, rows)
+    lines += ["## 忠實度的量測方式", "", FAITHFULNESS_METHOD, ""]
+    for name, block in splits.items():
+        lines += _split_section(name, block, report, blind=name == "test")
+    return "\n".join(lines) + "\n"
+
+
+def _comparison_lines(comp: Mapping[str, Any], blind: bool = False) -> list[str]:
+    lines = [f"## 與基準比較（基準提交 `{comp.get('baseline_commit')}`，{comp.get('baseline_date')}）", ""]
+    if comp["metric_drops"]:
+        lines += ["### 下降的指標", ""]
+        lines += _md_table(["指標", "範圍", "基準", "本次", "變差", "門檻"],
+                           [[d["metric"], _dz(d["domain"]), d["baseline"], d["current"], d["worse_by"],
+                             "是" if d["headline"] else ""] for d in comp["metric_drops"]])
+    else:
+        lines += ["沒有下降的指標。", ""]
+    lines += [f"### 變差的題目（基準通過、本次失敗）：{len(comp['regressions'])} 題", ""]
+    if comp["regressions"] and not blind:
+        lines += _md_table(["類別", "題號", "領域", "指標變化"],
+                           [[r["family"], r["id"], _dz(r["domain"]),
+                             "；".join(f"{k} {_fmt(v['baseline'])}→{_fmt(v['current'])}" for k, v in r["changes"].items())]
+                            for r in comp["regressions"]])
+    lines += [f"### 改善的題目（基準失敗、本次通過）：{len(comp['fixed'])} 題", ""]
+    if comp["fixed"] and not blind:
+        lines += [", ".join(f"{r['family']}:{r['id']}" for r in comp["fixed"]), ""]
+    return lines
+
+
 def render_markdown(report: Mapping[str, Any]) -> str:
+    if "splits" in report:
+        return render_split_markdown(report)
     env = report.get("environment") or {}
     lines = ["# mishu 評估報告", "",
              f"- 提交：`{env.get('git_commit')}`{'（有未提交的修改）' if env.get('git_dirty') else ''}",
@@ -248,23 +410,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         lines += [f"## {title}", ""] + _md_table(head, rows)
     comp = report.get("comparison")
     if comp is not None:
-        lines += [f"## 與基準比較（基準提交 `{comp.get('baseline_commit')}`，{comp.get('baseline_date')}）", ""]
-        if comp["metric_drops"]:
-            lines += ["### 下降的指標", ""]
-            lines += _md_table(["指標", "範圍", "基準", "本次", "變差", "門檻"],
-                               [[d["metric"], _dz(d["domain"]), d["baseline"], d["current"], d["worse_by"],
-                                 "是" if d["headline"] else ""] for d in comp["metric_drops"]])
-        else:
-            lines += ["沒有下降的指標。", ""]
-        lines += [f"### 變差的題目（基準通過、本次失敗）：{len(comp['regressions'])} 題", ""]
-        if comp["regressions"]:
-            lines += _md_table(["類別", "題號", "領域", "指標變化"],
-                               [[r["family"], r["id"], _dz(r["domain"]),
-                                 "；".join(f"{k} {_fmt(v['baseline'])}→{_fmt(v['current'])}" for k, v in r["changes"].items())]
-                                for r in comp["regressions"]])
-        lines += [f"### 改善的題目（基準失敗、本次通過）：{len(comp['fixed'])} 題", ""]
-        if comp["fixed"]:
-            lines += [", ".join(f"{r['family']}:{r['id']}" for r in comp["fixed"]), ""]
+        lines += _comparison_lines(comp)
     lines += ["## 未通過的題目（每類最多 40 題）", ""]
     for fam, items in _failed_items(report).items():
         lines += [f"### {TABLE_ZH.get(fam, fam)}", ""]

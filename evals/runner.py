@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -29,10 +29,11 @@ from typing import Any
 
 from evals import answer_metrics as am
 from evals.datasets_io import read_jsonl
-from evals.metrics import keys, retrieval_item_scores
+from evals.metrics import Key, aggregate, keys, retrieval_item_scores
+from evals.split_metrics import split_tables
 
 FAMILIES: tuple[str, ...] = ("retrieval", "answers", "numeric", "multiturn", "drafting", "refusal")
-ASKED_FAMILIES: tuple[str, ...] = ("answers", "numeric", "multiturn", "refusal")
+ASKED_FAMILIES: tuple[str, ...] = ("answers", "numeric", "multiturn", "refusal", "records")
 RETRIEVAL_FILES = ("retrieval_dev.jsonl", "retrieval_templates_plans.jsonl")
 RETRIEVAL_K = 10
 
@@ -51,6 +52,7 @@ class ItemResult:
     passed: bool
     metrics: dict[str, float | None] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)  # style, refuse_kind, kind, record, source, role
 
 
 @dataclass
@@ -84,7 +86,7 @@ def corpus_of(container: Any) -> Corpus:
     user documents), the joined chunk texts of the version in force."""
     from assistant.calculators.articles import ArticleIndex, QuoteNotFoundError
 
-    laws = ArticleIndex.load()
+    laws = getattr(container, "articles", None) or ArticleIndex.load()
     view = container.kb.view()
     parts: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for c in view.chunks.values():
@@ -113,7 +115,7 @@ def _load(datasets_dir: Path, name: str, required: bool = True) -> list[dict[str
 
 
 def _answer_dict(obj: Any) -> dict[str, Any]:
-    """Answer model -> DESIGN.md dict (plus latency and conversation id when known)."""
+    """Answer model -> docs/DESIGN.md dict (plus latency and conversation id when known)."""
     if hasattr(obj, "contract"):
         out = dict(obj.contract())
         out["conversation_id"] = getattr(obj, "conversation_id", None)
@@ -129,7 +131,7 @@ def _answer_dict(obj: Any) -> dict[str, Any]:
     raise SuiteError(f"助理回傳了無法辨識的物件：{type(obj).__name__}")
 
 
-def _require_assistant(container: Any) -> Any:
+def require_assistant(container: Any) -> Any:
     try:
         assistant = container.assistant
     except AttributeError:
@@ -141,22 +143,22 @@ def _require_assistant(container: Any) -> Any:
 
 
 @dataclass
-class _Asked:
+class Asked:
     answer: dict[str, Any] | None
     latency_ms: float
     error: str | None = None
 
 
-def _ask(fn: Callable[[], Any]) -> _Asked:
+def ask_safely(fn: Callable[[], Any]) -> Asked:
     t = time.perf_counter()
     try:
         ans = _answer_dict(fn())
     except SuiteError:
         raise
     except Exception as e:  # one failing question must not stop the suite; it is recorded as failed
-        return _Asked(None, (time.perf_counter() - t) * 1000, f"{type(e).__name__}: {e}")
+        return Asked(None, (time.perf_counter() - t) * 1000, f"{type(e).__name__}: {e}")
     wall = (time.perf_counter() - t) * 1000
-    return _Asked(ans, float(ans.get("latency_ms") or wall))
+    return Asked(ans, float(ans.get("latency_ms") or wall))
 
 
 def _answer_excerpt(ans: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -167,7 +169,7 @@ def _answer_excerpt(ans: Mapping[str, Any] | None) -> dict[str, Any]:
             "tools": [str(t.get("name")) for t in ans.get("tool_calls") or []]}
 
 
-def score_answer(item: Mapping[str, Any], asked: _Asked, get_text: Corpus,
+def score_answer(item: Mapping[str, Any], asked: Asked, get_text: Corpus,
                  *, family: str, item_id: str | None = None,
                  support_threshold: float = am.DEFAULT_SUPPORT_THRESHOLD) -> ItemResult:
     """Score one asked question like an answers item (citations, key facts, faithfulness, refusal)."""
@@ -175,20 +177,22 @@ def score_answer(item: Mapping[str, Any], asked: _Asked, get_text: Corpus,
     must_refuse = bool(item.get("refuse", False))
     domain = str(item.get("domain", "?"))
     m: dict[str, float | None] = {"latency_ms": round(asked.latency_ms, 1), "must_refuse": float(must_refuse)}
+    tags = item_tags(item)
+    gold = keys(item.get("gold") or [])
     if asked.answer is None:
-        m["refused"] = None
-        return ItemResult(iid, family, domain, False, m, {"error": asked.error})
+        return ItemResult(iid, family, domain, False, m | crash_metrics(item, must_refuse, gold),
+                          {"error": asked.error}, tags)
     ans = asked.answer
     refused = bool(ans.get("refused"))
     m["refused"] = float(refused)
     m["llm_mode"] = float(ans.get("mode") == "llm")
     details: dict[str, Any] = _answer_excerpt(ans)
-    gold = keys(item.get("gold") or [])
     ok = refused == must_refuse
     if not must_refuse and gold:
         m.update(am.citation_scores(gold, ans))
+        m["gold_top3"] = am.gold_in_first_citations(gold, ans, 3)
         ok = ok and (m["citation_recall"] or 0.0) > 0
-    if not must_refuse and item.get("key_facts") is not None:
+    if not must_refuse and item.get("key_facts"):
         cov, missing = am.key_fact_coverage(item["key_facts"], ans)
         m["key_fact_coverage"] = cov
         ok = ok and not missing
@@ -205,27 +209,101 @@ def score_answer(item: Mapping[str, Any], asked: _Asked, get_text: Corpus,
         m["sentence_support"] = support.rate
         if support.unsupported:
             details["unsupported_sentences"] = support.unsupported[:5]
-    return ItemResult(iid, family, domain, ok, m, details)
+    return ItemResult(iid, family, domain, ok, m, details, tags)
+
+
+TAG_FIELDS = ("style", "refuse_kind", "kind", "record", "role", "answer_type", "source")
+
+
+def item_tags(item: Mapping[str, Any]) -> dict[str, str]:
+    """The dataset labels an item is broken down by (style, refuse_kind, conversation kind, record kind…)."""
+    return {k: str(item[k]) for k in TAG_FIELDS if item.get(k) is not None}
+
+
+def crash_metrics(item: Mapping[str, Any], must_refuse: bool, gold: Sequence[Key]) -> dict[str, float | None]:
+    """A question that crashed fails every metric it would have fed: the refusal decision is wrong either
+    way (a must-refuse item counts as answered, an answerable one as refused), citations, gold-in-top-3,
+    key facts and sentence support are 0."""
+    m: dict[str, float | None] = {"refused": float(not must_refuse), "crashed": 1.0}
+    if not must_refuse:
+        if gold:
+            m.update({"citation_precision": 0.0, "citation_recall": 0.0, "gold_top3": 0.0})
+        if item.get("key_facts"):
+            m["key_fact_coverage"] = 0.0
+        m["sentence_support"] = 0.0
+    return m
+
+
+# --- retrieval ranking ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Ranked:
+    """One question searched: its dataset row, the ranked citation keys (best first) and the search time."""
+
+    row: Mapping[str, Any]
+    ranked: list[Key]
+    ms: float
+    error: str | None = None
+
+
+def rank_rows(retriever: Any, rows: Iterable[Mapping[str, Any]], k: int,
+              progress: Callable[[int], None] | None = None, *, tolerate: bool = False) -> Iterator[Ranked]:
+    """Search each row's ``query`` (or ``question``) and yield its top-``k`` (title, no) keys. With
+    ``tolerate`` a search that raises yields an empty ranking and its error (scored as a miss)."""
+    for i, r in enumerate(rows, 1):
+        t = time.perf_counter()
+        try:
+            ranked = [(h.title, h.no) for h in retriever.search(r.get("query") or r["question"], k)]
+            error = None
+        except Exception as e:
+            if not tolerate:
+                raise
+            ranked, error = [], f"{type(e).__name__}: {e}"
+        ms = (time.perf_counter() - t) * 1000
+        yield Ranked(r, ranked, ms, error)
+        if progress:
+            progress(i)
+
+
+def retrieval_summary(ranked: Iterable[Ranked], k: int) -> dict[str, dict[str, float]]:
+    """Ranking metrics (evals.metrics) over the rows that carry ``gold`` and are not must-refuse:
+    ``{"overall": ..., <domain>: ...}``; empty when no row has gold."""
+    scores: list[dict[str, float]] = []
+    by_domain: dict[str, list[dict[str, float]]] = {}
+    for r in ranked:
+        gold = r.row.get("gold")
+        if gold and not r.row.get("refuse"):
+            s = retrieval_item_scores(r.ranked, keys(gold), k)
+            scores.append(s)
+            by_domain.setdefault(r.row.get("domain", "?"), []).append(s)
+    if not scores:
+        return {}
+    return {"overall": aggregate(scores)} | {d: aggregate(v) for d, v in sorted(by_domain.items())}
 
 
 # --- families ---------------------------------------------------------------------------------------------
-def run_retrieval(container: Any, datasets_dir: Path, progress: Progress | None = None) -> list[ItemResult]:
-    rows = [r for name in RETRIEVAL_FILES for r in _load(datasets_dir, name, required=name == RETRIEVAL_FILES[0])]
+def retrieval_items(retriever: Any, rows: Sequence[Mapping[str, Any]],
+                    progress: Progress | None = None) -> list[ItemResult]:
+    """Search the answerable rows with gold; a search that raises is a miss (hit 0, MRR 0)."""
     rows = [r for r in rows if r.get("gold") and not r.get("refuse")]
     out: list[ItemResult] = []
-    for i, r in enumerate(rows, 1):
-        t = time.perf_counter()
-        hits = container.retriever.search(r["query"], RETRIEVAL_K)
-        ms = (time.perf_counter() - t) * 1000
-        ranked = [(h.title, h.no) for h in hits]
+    step = (lambda i: progress("retrieval", i, len(rows))) if progress else None
+    for item in rank_rows(retriever, rows, RETRIEVAL_K, step, tolerate=True):
+        r, ranked = item.row, item.ranked
         scores: dict[str, float | None] = dict(retrieval_item_scores(ranked, keys(r["gold"]), RETRIEVAL_K))
-        scores["latency_ms"] = round(ms, 1)
+        scores["latency_ms"] = round(item.ms, 1)
         rank = next((n for n, k in enumerate(ranked, 1) if k == keys(r["gold"])[0]), None)
+        details: dict[str, Any] = {"gold_rank": rank, "top3": [f"{a}#{b}" for a, b in ranked[:3]]}
+        if item.error:
+            details["error"] = item.error
+            scores["crashed"] = 1.0
         out.append(ItemResult(str(r["id"]), "retrieval", str(r.get("domain", "?")), scores["hit@5"] == 1.0,
-                              scores, {"gold_rank": rank, "top3": [f"{a}#{b}" for a, b in ranked[:3]]}))
-        if progress:
-            progress("retrieval", i, len(rows))
+                              scores, details, item_tags(r)))
     return out
+
+
+def run_retrieval(container: Any, datasets_dir: Path, progress: Progress | None = None) -> list[ItemResult]:
+    rows = [r for name in RETRIEVAL_FILES for r in _load(datasets_dir, name, required=name == RETRIEVAL_FILES[0])]
+    return retrieval_items(container.retriever, rows, progress)
 
 
 def run_answers(container: Any, datasets_dir: Path, get_text: Corpus,
@@ -233,11 +311,11 @@ def run_answers(container: Any, datasets_dir: Path, get_text: Corpus,
                 family: str = "answers", judge: Any | None = None) -> list[ItemResult]:
     """Ask every item; with a ``judge`` (evals.judge.LLMJudge) also add the LLM-judged metrics
     ``llm_faithfulness`` and ``llm_answer_relevancy`` to each answered, non-refused item."""
-    assistant = _require_assistant(container)
+    assistant = require_assistant(container)
     rows = _load(datasets_dir, name)
     out = []
     for i, r in enumerate(rows, 1):
-        asked = _ask(partial(assistant.ask, r["query"]))
+        asked = ask_safely(partial(assistant.ask, r["query"]))
         res = score_answer(r, asked, get_text, family=family)
         if judge is not None and asked.answer is not None and not asked.answer.get("refused"):
             judged = judge.judge(r["query"], asked.answer, am.support_texts(asked.answer, get_text))
@@ -250,44 +328,74 @@ def run_answers(container: Any, datasets_dir: Path, get_text: Corpus,
     return out
 
 
+def _asker(assistant: Any, role: str | None) -> Callable[..., Any]:
+    """``assistant.ask`` bound to a role (None: no role restriction, the legacy dev families)."""
+    return assistant.ask if role is None else partial(assistant.ask, role=role)
+
+
+def numeric_item(assistant: Any, r: Mapping[str, Any], get_text: Corpus, role: str | None = None) -> ItemResult:
+    """Ask a numeric item; exact = the expected values in the answer's calculator results, stated = the
+    checkable values also written in the answer text."""
+    asked = ask_safely(partial(_asker(assistant, role), r["query"]))
+    res = score_answer({**r, "key_facts": None}, asked, get_text, family="numeric")
+    check = am.numeric_exact_match(r["expected"], asked.answer or {})
+    res.metrics["exact_match"] = check.exact_match
+    res.metrics["field_accuracy"] = check.field_accuracy
+    stated, not_stated = am.numeric_stated(r["expected"], str((asked.answer or {}).get("answer") or ""))
+    res.metrics["stated"] = None if stated is None else float(stated == 1.0)
+    res.details.update({"expected": check.expected, "got": check.got})
+    if not_stated:
+        res.details["values_not_stated"] = not_stated
+    if check.unknown_keys:
+        res.details["unknown_expected_keys"] = check.unknown_keys
+    # a numeric item passes on the exact values; citations and quotes are reported separately
+    res.passed = asked.answer is not None and check.exact_match == 1.0 and not res.details.get("quote_failures")
+    return res
+
+
 def run_numeric(container: Any, datasets_dir: Path, get_text: Corpus,
                 progress: Progress | None = None) -> list[ItemResult]:
-    assistant = _require_assistant(container)
+    assistant = require_assistant(container)
     rows = _load(datasets_dir, "numeric_dev.jsonl")
     out = []
     for i, r in enumerate(rows, 1):
-        asked = _ask(partial(assistant.ask, r["query"]))
-        res = score_answer({**r, "key_facts": None}, asked, get_text, family="numeric")
-        check = am.numeric_exact_match(r["expected"], asked.answer or {})
-        res.metrics["exact_match"] = check.exact_match
-        res.metrics["field_accuracy"] = check.field_accuracy
-        res.details.update({"expected": check.expected, "got": check.got})
-        if check.unknown_keys:
-            res.details["unknown_expected_keys"] = check.unknown_keys
-        # a numeric item passes on the exact values; citations and quotes are reported separately
-        res.passed = asked.answer is not None and check.exact_match == 1.0 and not res.details.get("quote_failures")
-        out.append(res)
+        out.append(numeric_item(assistant, r, get_text))
         if progress:
             progress("numeric", i, len(rows))
     return out
 
 
+def conversation_items(assistant: Any, conv: Mapping[str, Any], get_text: Corpus,
+                       role: str | None = None) -> list[ItemResult]:
+    """Ask the turns of one conversation in order within one conversation (id ``<conv>#<n>``). A turn is
+    right (metric ``turn_right``) when it did not crash, one of its gold articles is among the first 3
+    citations (when it has gold) and all its key facts are stated."""
+    ask = _asker(assistant, role)
+    conv_id: str | None = None
+    out = []
+    for n, turn in enumerate(conv["turns"], 1):
+        asked = ask_safely(partial(ask, turn["query"], conversation_id=conv_id))
+        if asked.answer is not None:
+            conv_id = asked.answer.get("conversation_id") or conv_id
+        item = {**turn, "id": f"{conv['id']}#{n}", "domain": conv.get("domain"),
+                "refuse": turn.get("refuse", conv.get("refuse", False)), "kind": conv.get("kind") or "legacy",
+                "source": conv.get("source")}
+        res = score_answer(item, asked, get_text, family="multiturn")
+        res.metrics["turn"] = float(n)
+        gold_ok = not item.get("gold") or res.metrics.get("gold_top3") == 1.0
+        facts_ok = not item.get("key_facts") or res.metrics.get("key_fact_coverage") == 1.0
+        res.metrics["turn_right"] = float(asked.answer is not None and gold_ok and facts_ok)
+        out.append(res)
+    return out
+
+
 def run_multiturn(container: Any, datasets_dir: Path, get_text: Corpus,
                   progress: Progress | None = None) -> list[ItemResult]:
-    assistant = _require_assistant(container)
+    assistant = require_assistant(container)
     rows = _load(datasets_dir, "multiturn_dev.jsonl")
     out = []
     for i, conv in enumerate(rows, 1):
-        conv_id: str | None = None
-        for n, turn in enumerate(conv["turns"], 1):
-            asked = _ask(partial(assistant.ask, turn["query"], conversation_id=conv_id))
-            if asked.answer is not None:
-                conv_id = asked.answer.get("conversation_id") or conv_id
-            item = {**turn, "id": f"{conv['id']}#{n}", "domain": conv.get("domain"),
-                    "refuse": turn.get("refuse", conv.get("refuse", False))}
-            res = score_answer(item, asked, get_text, family="multiturn")
-            res.metrics["turn"] = float(n)
-            out.append(res)
+        out.extend(conversation_items(assistant, conv, get_text))
         if progress:
             progress("multiturn", i, len(rows))
     return out
@@ -303,17 +411,17 @@ def _accepted_kwargs(fn: Callable[..., Any], kwargs: dict[str, Any]) -> dict[str
 
 
 def run_drafting(container: Any, datasets_dir: Path, progress: Progress | None = None) -> list[ItemResult]:
-    assistant = _require_assistant(container)
+    assistant = require_assistant(container)
     rows = _load(datasets_dir, "drafting_dev.jsonl")
     out = []
     for i, r in enumerate(rows, 1):
         request = r.get("request") or r["query"]
         if r.get("case") and hasattr(assistant, "draft"):
             extra = _accepted_kwargs(assistant.draft, {k: r[k] for k in ("subject", "purpose", "recipient") if r.get(k)})
-            asked = _ask(partial(assistant.draft, r["kind"], case=r["case"], request=request, **extra))
+            asked = ask_safely(partial(assistant.draft, r["kind"], case=r["case"], request=request, **extra))
             via = "draft"
         else:
-            asked = _ask(partial(assistant.ask, request))
+            asked = ask_safely(partial(assistant.ask, request))
             via = "ask"
         m: dict[str, float | None] = {"latency_ms": round(asked.latency_ms, 1)}
         details: dict[str, Any] = {"via": via}
@@ -392,7 +500,8 @@ def aggregate_families(items: Sequence[ItemResult]) -> dict[str, dict[str, Any]]
         by_family.setdefault(it.family, []).append(it)
     # the refusal family's own stats are "refusal_questions"; "refusal" is the classification over all asks
     out: dict[str, dict[str, Any]] = {("refusal_questions" if f == "refusal" else f): _by_domain(v, _family_stats)
-                                      for f, v in by_family.items()}
+                                      for f, v in by_family.items() if f != "records"}
+    out |= split_tables(items)
     if "multiturn" in by_family:
         convs: dict[str, bool] = {}
         for it in by_family["multiturn"]:
@@ -412,7 +521,8 @@ def aggregate_families(items: Sequence[ItemResult]) -> dict[str, dict[str, Any]]
 
 # --- entry --------------------------------------------------------------------------------------------------
 def run_suite(container: Any, datasets_dir: Path, *, only: Iterable[str] | None = None,
-              judge: Any | None = None, progress: Progress | None = None) -> SuiteResult:
+              judge: Any | None = None, progress: Progress | None = None,
+              get_text: Corpus | None = None) -> SuiteResult:
     """Run the selected families (all by default) and aggregate per domain and overall.
 
     ``judge`` is an :class:`evals.judge.LLMJudge` (optional LLM-judged metrics over answers items)."""
@@ -424,11 +534,12 @@ def run_suite(container: Any, datasets_dir: Path, *, only: Iterable[str] | None 
         raise SuiteError(f"未知的評估項目：{', '.join(sorted(unknown))}（可用：{', '.join(FAMILIES)}）")
     datasets_dir = Path(datasets_dir)
     if selected - {"retrieval"}:
-        _require_assistant(container)
+        require_assistant(container)
     timings: dict[str, float] = {}
     items: list[ItemResult] = []
     t0 = time.perf_counter()
-    get_text = corpus_of(container) if selected - {"retrieval"} else Corpus(lambda t, n: None)
+    if get_text is None:
+        get_text = corpus_of(container) if selected - {"retrieval"} else Corpus(lambda t, n: None)
     runners: dict[str, Callable[[], list[ItemResult]]] = {
         "retrieval": lambda: run_retrieval(container, datasets_dir, progress),
         "answers": lambda: run_answers(container, datasets_dir, get_text, progress,

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 
+from core.citation import article_lines
 from ingest.models import Chunk, SourceDocument
 from ingest.tokens import count_tokens
 
 _SENTENCE_END = re.compile(r"(?<=[。；！？])")
-_ITEM_LINE = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
 
 
 def _split_long_line(line: str, max_tokens: int) -> list[str]:
@@ -33,13 +33,8 @@ def _split_long_line(line: str, max_tokens: int) -> list[str]:
 
 
 def _paragraph_numbers(lines: list[str]) -> list[int]:
-    """項 number of each line: a line that is not a 款/目 item starts a new 項."""
-    numbers, para = [], 0
-    for i, line in enumerate(lines):
-        if i == 0 or not _ITEM_LINE.match(line):
-            para += 1
-        numbers.append(para)
-    return numbers
+    """項 number of each (non-blank) line: a line that is not a 款/目 item starts a new 項."""
+    return [ln.paragraph for ln in article_lines("\n".join(lines))]
 
 
 def chunk_document(doc: SourceDocument, max_tokens: int = 600) -> list[Chunk]:

@@ -8,32 +8,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-
-class Domain(StrEnum):
-    procurement = "procurement"
-    archives = "archives"
-    emergency = "emergency"
-    template = "template"
-    plan = "plan"
-
-
-class Unit(StrEnum):
-    article = "article"  # 第N條 / 第N條之M  -> no "N" / "N-M"
-    point = "point"  # 要點/範本 points 一、二、 -> no "N"
-    section = "section"  # headed section of a plan/manual -> no = heading path
-
-
-class AccessLevel(StrEnum):
-    """Who may see a document. ``public`` is visible to every role."""
-
-    public = "public"
-    restricted = "restricted"  # 限閱: staff + admin
-    secret = "secret"  # 密: admin only
+from core.access import AccessLevel
+from core.vocab import Domain, Unit
 
 
 class IngestError(Exception):

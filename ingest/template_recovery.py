@@ -61,7 +61,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ingest.zh import cn_to_int
+from core.numerals import cn_to_int
 
 DOC_ID = "tender-instructions-template"
 TITLE_ZH = "投標須知範本"
@@ -223,92 +223,151 @@ def _split_sections(lines: list[str]) -> tuple[str, str, list[str], list[tuple[i
 
 
 def _classify(body: list[tuple[int, str]]) -> list[_Line]:
+    """The role of every body line (point, paragraph, option, item), then the 前N項 merge."""
     lines = [_Line(no, ln.strip()) for no, ln in body]
-    n = len(lines)
+    _Classifier(lines).run()
+    _merge_named_paragraphs(lines)
+    return lines
 
-    def next_is_fresh_option(i: int) -> bool:
-        if i + 1 >= n:
+
+class _Classifier:
+    """Line-shape rules, one method each, tried in order (``_rules``): the first that matches sets the
+    line's role. The walk remembers whether it is inside a table, under an option or a point that ended
+    with a colon, and the last top-level option number of the current point."""
+
+    def __init__(self, lines: list[_Line]) -> None:
+        self.lines = lines
+        self.n = len(lines)
+        self.in_table = False
+        self.table_notes = False
+        self.option_list = False  # unlabeled lines belong to the last option (it ended with an introducing colon)
+        self.point_list = False  # short choices may follow the current point/paragraph line (it ended with a colon)
+        self.last_top = 0  # last top-level option number of the current point
+
+    def run(self) -> None:
+        rules = (self._explicit_number, self._option_label, self._table_caption, self._form_field,
+                 self._enumeration_or_mark, self._back_reference, self._override, self._option_list_header,
+                 self._listed_under_option, self._between_options, self._short_choice, self._default)
+        for i, line in enumerate(self.lines):
+            if self.in_table:
+                self._table_row(i, line)
+                continue
+            next(rule for rule in rules if rule(i, line))
+            if line.role in (Role.point, Role.paragraph):
+                self.option_list = False
+                self.point_list = _ends_with_colon(line.text)
+                if line.role is Role.point:
+                    self.last_top = 0
+
+    # --- helpers
+    def _next_is_fresh_option(self, i: int) -> bool:
+        if i + 1 >= self.n:
             return False
-        m = _OPTION_RE.match(lines[i + 1].text)
+        m = _OPTION_RE.match(self.lines[i + 1].text)
         return bool(m and m.group(1) == "1")
 
-    in_table = False
-    table_notes = False
-    option_list = False  # unlabeled lines belong to the last option (it ended with an introducing colon)
-    point_list = False  # short choices may follow the current point/paragraph line (it ended with a colon)
-    last_top = 0  # last top-level option number of the current point
+    def _table_row(self, i: int, line: _Line) -> None:
+        line.role, line.reason = Role.item, "table row"
+        if _NOTE_RE.match(line.text):
+            self.table_notes = True
+        if self.table_notes and (i + 1 >= self.n or not _NOTE_RE.match(self.lines[i + 1].text)):
+            self.in_table = False
 
-    def sandwiched(i: int) -> bool:
-        """True when the next labeled line continues the current option list (e.g. (3) after (2-3))."""
-        if last_top == 0:
+    # --- the rules, in order
+    def _explicit_number(self, i: int, line: _Line) -> bool:
+        m = _EXPLICIT_RE.match(line.text)
+        if not m:
             return False
-        for j in range(i + 1, n):
-            t = lines[j].text
-            if _EXPLICIT_RE.match(t) or next_is_fresh_option(j):
+        line.role, line.reason = Role.point, "explicit number"
+        line.label = f"{cn_to_int(m.group(1))}-{cn_to_int(m.group(2))}"
+        return True
+
+    def _option_label(self, i: int, line: _Line) -> bool:
+        m = _OPTION_RE.match(line.text)
+        if not m:
+            return False
+        line.role, line.reason = Role.option, "option label"
+        line.label = _normalize_option_label(m.group(1))
+        self.option_list = _ends_with_colon(line.text) and not _is_fill_in_other(line.text)
+        self.point_list = False
+        self.last_top = int(m.group(1).split("-")[0])
+        return True
+
+    def _table_caption(self, i: int, line: _Line) -> bool:
+        if not _TABLE_CAPTION_RE.search(line.text):
+            return False
+        line.role, line.reason = Role.item, "table caption"
+        self.in_table, self.table_notes = True, False
+        return True
+
+    def _form_field(self, i: int, line: _Line) -> bool:
+        if not _PLACEHOLDER_RE.match(line.text):
+            return False
+        line.role, line.reason = Role.item, "form field"
+        self.option_list = self.point_list = False
+        return True
+
+    def _enumeration_or_mark(self, i: int, line: _Line) -> bool:
+        if not any(r.match(line.text) for r in _ITEM_RES):
+            return False
+        line.role, line.reason = Role.item, "enumeration or mark"
+        return True
+
+    def _back_reference(self, i: int, line: _Line) -> bool:
+        t = line.text
+        if not (_BACKREF_START_RE.match(t) or _PREV_N_RE.search(t) or _SELF_RE.search(t)):
+            return False
+        line.role, line.reason = Role.paragraph, "back-reference"
+        return True
+
+    def _override(self, i: int, line: _Line) -> bool:
+        override = next((k for k in CONTINUATION_OVERRIDES if line.text.startswith(k)), None)
+        if override is None:
+            return False
+        line.role, line.reason = Role.paragraph, "override: " + CONTINUATION_OVERRIDES[override]
+        return True
+
+    def _option_list_header(self, i: int, line: _Line) -> bool:
+        if not self._next_is_fresh_option(i):
+            return False
+        line.role, line.reason = Role.point, "header of an option list"
+        return True
+
+    def _listed_under_option(self, i: int, line: _Line) -> bool:
+        if not self.option_list:
+            return False
+        line.role, line.reason = Role.item, "listed under an option"
+        return True
+
+    def _between_options(self, i: int, line: _Line) -> bool:
+        """The next labeled line continues the current option list (e.g. (3) after (2-3))."""
+        if self.last_top == 0:
+            return False
+        for j in range(i + 1, self.n):
+            t = self.lines[j].text
+            if _EXPLICIT_RE.match(t) or self._next_is_fresh_option(j):
                 return False
             m = _OPTION_RE.match(t)
             if m:
-                return m.group(1) != "1" and int(m.group(1).split("-")[0]) in (last_top, last_top + 1)
+                if m.group(1) != "1" and int(m.group(1).split("-")[0]) in (self.last_top, self.last_top + 1):
+                    line.role, line.reason = Role.item, "between options of one list"
+                    return True
+                return False
         return False
 
-    for i, line in enumerate(lines):
-        t = line.text
-        if in_table:
-            line.role, line.reason = Role.item, "table row"
-            if _NOTE_RE.match(t):
-                table_notes = True
-            if table_notes and (i + 1 >= n or not _NOTE_RE.match(lines[i + 1].text)):
-                in_table = False
-            continue
-        m_explicit = _EXPLICIT_RE.match(t)
-        m_option = _OPTION_RE.match(t)
-        override = next((k for k in CONTINUATION_OVERRIDES if t.startswith(k)), None)
-        if m_explicit:
-            line.role, line.reason = Role.point, "explicit number"
-            line.label = f"{cn_to_int(m_explicit.group(1))}-{cn_to_int(m_explicit.group(2))}"
-        elif m_option:
-            line.role, line.reason = Role.option, "option label"
-            line.label = _normalize_option_label(m_option.group(1))
-            option_list = _ends_with_colon(t) and not _is_fill_in_other(t)
-            point_list = False
-            top = int(m_option.group(1).split("-")[0])
-            last_top = top
-            continue
-        elif _TABLE_CAPTION_RE.search(t):
-            line.role, line.reason = Role.item, "table caption"
-            in_table, table_notes = True, False
-            continue
-        elif _PLACEHOLDER_RE.match(t):
-            line.role, line.reason = Role.item, "form field"
-            option_list = point_list = False
-            continue
-        elif any(r.match(t) for r in _ITEM_RES):
-            line.role, line.reason = Role.item, "enumeration or mark"
-            continue
-        elif _BACKREF_START_RE.match(t) or _PREV_N_RE.search(t) or _SELF_RE.search(t):
-            line.role, line.reason = Role.paragraph, "back-reference"
-        elif override is not None:
-            line.role, line.reason = Role.paragraph, "override: " + CONTINUATION_OVERRIDES[override]
-        elif next_is_fresh_option(i):
-            line.role, line.reason = Role.point, "header of an option list"
-        elif option_list:
-            line.role, line.reason = Role.item, "listed under an option"
-            continue
-        elif sandwiched(i):
-            line.role, line.reason = Role.item, "between options of one list"
-            continue
-        elif point_list and _is_short_choice(t):
-            line.role, line.reason = Role.item, "short choice under a header"
-            continue
-        else:
-            line.role, line.reason = Role.point, "default"
-        # a point or paragraph line
-        option_list = False
-        point_list = _ends_with_colon(t)
-        if line.role is Role.point:
-            last_top = 0
+    def _short_choice(self, i: int, line: _Line) -> bool:
+        if not (self.point_list and _is_short_choice(line.text)):
+            return False
+        line.role, line.reason = Role.item, "short choice under a header"
+        return True
 
-    # 前N項 names N paragraphs of the same point: merge them.
+    def _default(self, i: int, line: _Line) -> bool:
+        line.role, line.reason = Role.point, "default"
+        return True
+
+
+def _merge_named_paragraphs(lines: list[_Line]) -> None:
+    """前N項 names N paragraphs of the same point: merge them."""
     paragraph_level = [k for k, ln in enumerate(lines) if ln.role in (Role.point, Role.paragraph)]
     for pos, k in enumerate(paragraph_level):
         m = _PREV_N_RE.search(lines[k].text)
@@ -320,7 +379,6 @@ def _classify(body: list[tuple[int, str]]) -> list[_Line]:
             if lines[j].role is Role.point and lines[j].label is None:
                 lines[j].role = Role.paragraph
                 lines[j].reason = f"merged: named by 前{count}項 in the line {lines[k].no}"
-    return lines
 
 
 def _group(lines: list[_Line]) -> list[_Point]:
@@ -475,10 +533,10 @@ def verify_cross_references(doc: dict[str, Any]) -> list[str]:
     target contains the expected keywords; (c) explicitly numbered points (``52-1``) directly follow
     their base point, whose content is known; (d) numbering is 1..N without gaps.
     """
-    problems: list[str] = []
     articles = doc.get("articles") or []
     by_no = {a["no"]: a for a in articles}
     order = [a["no"] for a in articles]
+    problems: list[str] = []
     plain = [int(no) for no in order if no.isdigit()]
     if plain != list(range(1, len(plain) + 1)):
         problems.append("點次不連續：" + "、".join(map(str, plain)))
@@ -487,38 +545,53 @@ def verify_cross_references(doc: dict[str, Any]) -> list[str]:
             if target not in by_no:
                 problems.append(f"第{a['no']}點引用第{target}點，但該點不存在。")
     for ref in KNOWN_REFERENCES:
-        sources = [a for a in articles if re.search(ref.pattern, a["text"])]
-        if not sources:
-            problems.append(f"找不到引用「{ref.pattern}」的點。")
-        for a in sources:
-            if not all(w in a["text"] for w in ref.source_keywords):
-                problems.append(f"第{a['no']}點含「{ref.pattern}」，但不含預期內容 {ref.source_keywords}。")
-            if ref.target == "prev":
-                idx = order.index(a["no"])
-                target_art = by_no[order[idx - 1]] if idx > 0 else None
-            else:
-                target_art = by_no.get(ref.target)
-            if target_art is None:
-                problems.append(f"第{a['no']}點之引用「{ref.pattern}」找不到被引用的點。")
-            elif not all(w in target_art["text"] for w in ref.expected):
-                problems.append(
-                    f"第{a['no']}點之引用「{ref.pattern}」指向第{target_art['no']}點，"
-                    f"但該點不含預期內容 {ref.expected}。"
-                )
+        problems.extend(_known_reference_problems(ref, articles, by_no, order))
     for no, words in EXPLICIT_ANCHORS.items():
-        art = by_no.get(no)
-        base = no.split("-")[0]
-        if art is None:
-            problems.append(f"找不到明文編號之第{base}點之{no.split('-')[1]}。")
-            continue
-        if not all(w in art["text"] for w in words):
-            problems.append(f"第{no}點不含預期內容 {words}。")
-        idx = order.index(no)
-        if idx == 0 or order[idx - 1] != base:
-            problems.append(f"明文編號之第{no}點未緊接於第{base}點之後（前一點為第{order[idx - 1]}點）。")
-        pred_words = EXPLICIT_PREDECESSOR.get(base, ())
-        if base in by_no and not all(w in by_no[base]["text"] for w in pred_words):
-            problems.append(f"第{base}點不含預期內容 {pred_words}。")
+        problems.extend(_explicit_anchor_problems(no, words, by_no, order))
+    return problems
+
+
+def _known_reference_problems(ref: KnownReference, articles: list[dict[str, Any]],
+                              by_no: dict[str, dict[str, Any]], order: list[str]) -> list[str]:
+    """(b) of ``verify_cross_references`` for one known reference."""
+    problems: list[str] = []
+    sources = [a for a in articles if re.search(ref.pattern, a["text"])]
+    if not sources:
+        problems.append(f"找不到引用「{ref.pattern}」的點。")
+    for a in sources:
+        if not all(w in a["text"] for w in ref.source_keywords):
+            problems.append(f"第{a['no']}點含「{ref.pattern}」，但不含預期內容 {ref.source_keywords}。")
+        if ref.target == "prev":
+            idx = order.index(a["no"])
+            target_art = by_no[order[idx - 1]] if idx > 0 else None
+        else:
+            target_art = by_no.get(ref.target)
+        if target_art is None:
+            problems.append(f"第{a['no']}點之引用「{ref.pattern}」找不到被引用的點。")
+        elif not all(w in target_art["text"] for w in ref.expected):
+            problems.append(
+                f"第{a['no']}點之引用「{ref.pattern}」指向第{target_art['no']}點，"
+                f"但該點不含預期內容 {ref.expected}。"
+            )
+    return problems
+
+
+def _explicit_anchor_problems(no: str, words: tuple[str, ...], by_no: dict[str, dict[str, Any]],
+                              order: list[str]) -> list[str]:
+    """(c) of ``verify_cross_references`` for one explicitly numbered point such as 52-1."""
+    art = by_no.get(no)
+    base = no.split("-")[0]
+    if art is None:
+        return [f"找不到明文編號之第{base}點之{no.split('-')[1]}。"]
+    problems: list[str] = []
+    if not all(w in art["text"] for w in words):
+        problems.append(f"第{no}點不含預期內容 {words}。")
+    idx = order.index(no)
+    if idx == 0 or order[idx - 1] != base:
+        problems.append(f"明文編號之第{no}點未緊接於第{base}點之後（前一點為第{order[idx - 1]}點）。")
+    pred_words = EXPLICIT_PREDECESSOR.get(base, ())
+    if base in by_no and not all(w in by_no[base]["text"] for w in pred_words):
+        problems.append(f"第{base}點不含預期內容 {pred_words}。")
     return problems
 
 
@@ -551,28 +624,40 @@ def recover_tender_template(text: str) -> dict[str, Any]:
     roc_y, mon, day = (int(x) for x in vm.groups())
     version = f"{roc_y}.{mon}.{day}"
     amended = f"{roc_y + 1911:04d}-{mon:02d}-{day:02d}"
-    lines = _classify(body)
-    points = _group(lines)
-    articles: list[dict[str, Any]] = []
-    for p in points:
-        articles.append({
-            "no": p.no,
-            "label": _label(p.no),
-            "chapter": None,
-            "text": "\n".join(_point_text_lines(p)),
-            "options": _build_options(p),
-            "blanks": _build_blanks(p),
-            "source_lines": [p.lines[0].no, p.lines[-1].no],
-        })
-    appendices: list[dict[str, Any]] = []
+    articles = _articles(_group(_classify(body)))
+    doc = _document(title, version, amended, preamble, articles, _appendices(appendix))
+    doc["recovery"] = _recovery_notes(doc, text, articles)
+    return doc
+
+
+def _articles(points: list[_Point]) -> list[dict[str, Any]]:
+    return [{
+        "no": p.no,
+        "label": _label(p.no),
+        "chapter": None,
+        "text": "\n".join(_point_text_lines(p)),
+        "options": _build_options(p),
+        "blanks": _build_blanks(p),
+        "source_lines": [p.lines[0].no, p.lines[-1].no],
+    } for p in points]
+
+
+def _appendices(appendix: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for no, ln in appendix:
         t = ln.strip()
         if _APPENDIX_RE.match(t):
-            appendices.append({"label": t, "text": t, "source_lines": [no, no]})
+            out.append({"label": t, "text": t, "source_lines": [no, no]})
         else:
-            appendices[-1]["text"] += "\n" + t
-            appendices[-1]["source_lines"][1] = no
-    doc: dict[str, Any] = {
+            out[-1]["text"] += "\n" + t
+            out[-1]["source_lines"][1] = no
+    return out
+
+
+def _document(title: str, version: str, amended: str, preamble: list[str], articles: list[dict[str, Any]],
+              appendices: list[dict[str, Any]]) -> dict[str, Any]:
+    """The template's JSON document (the key order is the committed file's)."""
+    return {
         "id": DOC_ID,
         "domain": "template",
         "title_zh": title,
@@ -599,9 +684,13 @@ def recover_tender_template(text: str) -> dict[str, Any]:
         "deleted_article_count": 0,
         "char_count": sum(len(a["text"]) for a in articles),
     }
+
+
+def _recovery_notes(doc: dict[str, Any], text: str, articles: list[dict[str, Any]]) -> dict[str, Any]:
+    """How the numbering was recovered and verified, with the problems the cross-references show."""
     problems = verify_cross_references(doc)
     counts = _count_verified(doc)
-    doc["recovery"] = {
+    return {
         "method": (
             "line-shape rules (option labels, enumerations, check marks, back-references, option-list "
             "headers, short choices) + reviewed continuation overrides; numbering verified against the "
@@ -617,7 +706,6 @@ def recover_tender_template(text: str) -> dict[str, Any]:
         "overrides": sorted(CONTINUATION_OVERRIDES),
         "problems": problems,
     }
-    return doc
 
 
 def dumps(doc: dict[str, Any]) -> str:

@@ -2,7 +2,8 @@
 
 A ``KnowledgeBase`` reloads itself when the registry's generation changes (another process
 re-indexed), so a long-running API server picks up re-indexing without restart and never mixes
-two generations: it swaps its whole in-memory view at once.
+two generations: it swaps its whole in-memory view at once. A view (documents, sections, chunks and the
+lexical snapshot pointer) is read in one registry read transaction, so it is one committed state.
 """
 
 from __future__ import annotations
@@ -12,11 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel
 
-from ingest.models import AccessLevel, Chunk, Domain, Unit
+from core.access import AccessLevel
+from core.vocab import Domain, Unit
+from ingest.models import Chunk, Section
+from knowledge.dense import DenseMatrix, load_dense
 from knowledge.embedders import Embedder
 from knowledge.lexical import LexicalIndex, Tokenizer
+from knowledge.lexicon import domain_terms
 from knowledge.registry import DocumentRecord, Registry
 from knowledge.vectorstore import VectorStore
 
@@ -50,6 +56,9 @@ class View:
     lexical: LexicalIndex | None
     current_versions: dict[str, str]  # doc_id -> version considered current
     titles: list[str] = field(default_factory=list)
+    sections: dict[str, list[Section]] = field(default_factory=dict)  # source_path -> sections
+    vocabulary: frozenset[str] = frozenset()  # corpus words (jieba words of the indexed texts + lexicon)
+    dense: DenseMatrix | None = None  # exact dense search over this view's vectors (embedded store)
 
 
 def _version_date(d: DocumentRecord) -> date:
@@ -68,9 +77,21 @@ def current_versions(docs: list[DocumentRecord], as_of: date | None = None) -> d
     return {k: v.version for k, v in best.items()}
 
 
+def corpus_vocabulary(lexical: LexicalIndex | None) -> frozenset[str]:
+    """The words of the corpus: every jieba word of the indexed chunks (the lexical index's document
+    frequencies, without its character-bigram tokens) plus the domain lexicon. Empty without an index."""
+    if lexical is None or not lexical.df:
+        return frozenset()
+    words = {t for t in lexical.df if not t.startswith("#") and len(t) >= 2}
+    return frozenset(words | {t.lower() for t in domain_terms()})
+
+
 class KnowledgeBase:
     def __init__(self, registry: Registry, store: VectorStore, embedder: Embedder, tokenizer: Tokenizer,
-                 lexical_dir: Path):
+                 lexical_dir: Path, *, exact_dense: bool = False):
+        """``exact_dense``: search the view's own vectors instead of the store (``knowledge.dense``; for
+        the embedded Chroma, which other processes' writes leave stale)."""
+        self.exact_dense = exact_dense
         self.registry = registry
         self.store = store
         self.embedder = embedder
@@ -78,6 +99,7 @@ class KnowledgeBase:
         self.lexical_dir = lexical_dir
         self._lock = threading.Lock()
         self._view: View | None = None
+        self._vocabularies: dict[tuple[int, frozenset[AccessLevel]], frozenset[str]] = {}
 
     # --- view management -----------------------------------------------------------------------
     def view(self) -> View:
@@ -88,13 +110,30 @@ class KnowledgeBase:
         with self._lock:
             if self._view is not None and self._view.generation == gen:
                 return self._view
-            docs = self.registry.documents()
-            chunks = {c.chunk_id: c for c in self.registry.chunks()}
-            snap = self.registry.get_state("lexical_snapshot")
-            lexical = LexicalIndex.load(self.lexical_dir, snap, self.tokenizer) if snap else None
-            self._view = View(gen, docs, chunks, lexical, current_versions(docs),
-                              sorted({d.title for d in docs}))
+            try:
+                self._view = self._load()
+            except FileNotFoundError:  # the snapshot was retired between our read and the load: read again
+                self._view = self._load()
             return self._view
+
+    def _load(self) -> View:
+        reg = self.registry
+        with reg.snapshot():
+            gen = reg.generation()
+            docs = reg.documents()
+            chunks = {c.chunk_id: c for c in reg.chunks()}
+            sections = reg.all_sections()
+            snap = reg.get_state("lexical_snapshot")
+            dense = load_dense(reg, self.embedder.name, list(chunks.values())) if self.exact_dense else None
+        lexical = LexicalIndex.load(self.lexical_dir, snap, self.tokenizer) if snap else None
+        return View(gen, docs, chunks, lexical, current_versions(docs), sorted({d.title for d in docs}), sections,
+                    corpus_vocabulary(lexical), dense)
+
+    def dense_query(self, view: View, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        """Best-first (chunk_id, similarity) of the dense channel for ``view``."""
+        if view.dense is not None:
+            return view.dense.query(vector, n)
+        return self.store.query(vector, n)
 
     def is_empty(self) -> bool:
         return not self.view().documents
@@ -102,13 +141,48 @@ class KnowledgeBase:
     def documents(self) -> list[DocumentRecord]:
         return self.view().documents
 
-    def titles(self) -> list[str]:
-        return self.view().titles
+    def titles(self, allowed: set[AccessLevel] | None = None) -> list[str]:
+        """Titles of the documents the caller may see (all when ``allowed`` is None): every oracle over titles
+        (refusal wording, title resolution) is built from these, so a hidden title never shapes an answer."""
+        v = self.view()
+        if self.sees_everything(allowed):
+            return v.titles
+        return sorted({d.title for d in v.documents if allowed is not None and d.access_level in allowed})
+
+    def sees_everything(self, allowed: set[AccessLevel] | None) -> bool:
+        """True when ``allowed`` hides no indexed document (then corpus-wide statistics are the caller's)."""
+        return allowed is None or all(d.access_level in allowed for d in self.view().documents)
+
+    def vocabulary(self, allowed: set[AccessLevel] | None = None) -> frozenset[str]:
+        """The corpus words the typo fixer may rely on: those of the documents the caller may see (a word of
+        a hidden document must not change how a question is read). Built once per generation and level set."""
+        v = self.view()
+        if self.sees_everything(allowed):
+            return v.vocabulary
+        key = (v.generation, frozenset(allowed or ()))
+        found = self._vocabularies.get(key)
+        if found is None:
+            words = {t for c in v.chunks.values() if allowed is not None and c.access_level in allowed
+                     for t in self.tokenizer(f"{c.title}\n{c.text}") if not t.startswith("#") and len(t) >= 2}
+            found = frozenset(words | {t.lower() for t in domain_terms()}) if words else frozenset()
+            self._vocabularies = {k: x for k, x in self._vocabularies.items() if k[0] == v.generation}
+            self._vocabularies[key] = found
+        return found
+
+    def current_for(self, allowed: set[AccessLevel] | None, as_of: date | None = None) -> dict[str, str]:
+        """doc_id -> the version in force among the versions the caller may see: a newer version the caller
+        may not see neither hides the older one nor marks it "not current" (review F-23)."""
+        v = self.view()
+        if as_of is None and self.sees_everything(allowed):
+            return v.current_versions
+        docs = v.documents if allowed is None else [d for d in v.documents if d.access_level in allowed]
+        return current_versions(docs, as_of)
 
     # --- articles ------------------------------------------------------------------------------
-    def _doc_for(self, title: str, as_of: date | None) -> DocumentRecord | None:
+    def _doc_for(self, title: str, as_of: date | None,
+                 allowed: set[AccessLevel] | None = None) -> DocumentRecord | None:
         v = self.view()
-        cands = [d for d in v.documents if d.title == title]
+        cands = [d for d in v.documents if d.title == title and (allowed is None or d.access_level in allowed)]
         if not cands:
             return None
         versions = current_versions(cands, as_of)
@@ -119,25 +193,25 @@ class KnowledgeBase:
 
     def get_article(self, title: str, no: str, as_of: date | None = None,
                     allowed: set[AccessLevel] | None = None) -> Article | None:
-        doc = self._doc_for(title, as_of)
-        if doc is None or (allowed is not None and doc.access_level not in allowed):
+        doc = self._doc_for(title, as_of, allowed)
+        if doc is None:
             return None
-        for s in self.registry.sections(doc.source_path):
+        for s in self.view().sections.get(doc.source_path, []):
             if s.no == no:
-                return self._article(doc, s.no, s.label, s.chapter, s.text, s.deleted)
+                return self._article(doc, s.no, s.label, s.chapter, s.text, s.deleted, allowed)
         return None
 
     def articles_of(self, title: str, as_of: date | None = None,
                     allowed: set[AccessLevel] | None = None) -> list[Article]:
-        doc = self._doc_for(title, as_of)
-        if doc is None or (allowed is not None and doc.access_level not in allowed):
+        doc = self._doc_for(title, as_of, allowed)
+        if doc is None:
             return []
-        return [self._article(doc, s.no, s.label, s.chapter, s.text, s.deleted)
-                for s in self.registry.sections(doc.source_path)]
+        return [self._article(doc, s.no, s.label, s.chapter, s.text, s.deleted, allowed)
+                for s in self.view().sections.get(doc.source_path, [])]
 
     def _article(self, doc: DocumentRecord, no: str, label: str, chapter: list[str], text: str,
-                 deleted: bool) -> Article:
-        cur = self.view().current_versions.get(doc.doc_id) == doc.version
+                 deleted: bool, allowed: set[AccessLevel] | None = None) -> Article:
+        cur = self.current_for(allowed).get(doc.doc_id) == doc.version
         return Article(doc_id=doc.doc_id, title=doc.title, no=no, label=label, chapter=chapter, text=text,
                        domain=doc.domain, unit=doc.unit, version=doc.version, amended=doc.amended,
                        effective=doc.effective, partial=doc.partial, access_level=doc.access_level,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.api.types import Embeddable, EmbeddingFunction, Embeddings
 
 
 @runtime_checkable
@@ -101,17 +101,20 @@ def make_embedder(kind: str, model_path: Path | None = None, threads: int = 2, b
     raise ValueError(f"未知的 embedder：{kind}")
 
 
-class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
-    """Adapter so Chroma uses *our* embedder (its default one would download a model)."""
+class ChromaEmbeddingFunction(EmbeddingFunction[Embeddable]):
+    """Adapter so Chroma uses *our* embedder (its default one would download a model).
+
+    Chroma's collections take an embedding function over ``Embeddable`` (texts or images); ours embeds
+    texts and refuses images."""
 
     def __init__(self, embedder: Embedder):
         self._embedder = embedder
 
-    def __call__(self, input: Documents) -> Embeddings:
-        return list(self._embedder.embed_documents(list(input)))
+    def __call__(self, input: Embeddable) -> Embeddings:
+        return list(self._embedder.embed_documents(_texts(input)))
 
-    def embed_query(self, input: Documents) -> Embeddings:
-        return [self._embedder.embed_query(t) for t in input]
+    def embed_query(self, input: Embeddable) -> Embeddings:
+        return [self._embedder.embed_query(t) for t in _texts(input)]
 
     @staticmethod
     def name() -> str:
@@ -128,3 +131,10 @@ class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
 
     def default_space(self) -> Any:
         return "cosine"
+
+
+def _texts(input: Embeddable) -> list[str]:
+    texts = [x for x in input if isinstance(x, str)]
+    if len(texts) != len(input):
+        raise TypeError("mishu's embedding function embeds texts only")
+    return texts

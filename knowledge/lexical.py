@@ -3,14 +3,18 @@
 A whitespace BM25 scores zero on Chinese; jieba alone misses words its dictionary splits
 differently (and typos), so each text is indexed as jieba search-mode words (with the domain
 vocabulary added) plus overlapping character bigrams of every CJK run.
-Snapshots are immutable directories; the registry points at the current one.
+Snapshots are immutable directories; the registry points at the current one. A snapshot the pointer
+no longer names is kept for a grace period (``RETIRED_GRACE_S``), so a reader that read the old pointer
+just before a swap can still load it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import time
 import unicodedata
 import uuid
 from pathlib import Path
@@ -18,12 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from ingest.zh import to_halfwidth
+from core.text import to_halfwidth
+from core.vocab import STOPWORDS
 from knowledge.lexicon import domain_terms
+from knowledge.sqlite_files import fsync_tree
+
+RETIRED_GRACE_S = 600.0
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
-STOPWORDS = set(["之", "的", "及", "或", "與", "者", "其", "於", "為", "並", "等", "是", "了", "嗎", "呢", "吧", "啊", "什麼", "怎麼", "如何", "請問", "可以", "是否", "哪些", "多少", "一下", "要", "有", "在", "這", "那", "我", "你", "我們", "規定", "相關"])
 
 
 class Tokenizer:
@@ -89,7 +96,9 @@ class LexicalIndex:
         (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
         (tmp / "df.json").write_text(json.dumps({"n_docs": self.n_docs, "df": self.df}, ensure_ascii=False),
                                      encoding="utf-8")
+        fsync_tree(tmp)  # on disk before the registry pointer names it (power loss)
         tmp.rename(base / name)
+        fsync_tree(base)
         return name
 
     @classmethod
@@ -129,9 +138,18 @@ class LexicalIndex:
         return out
 
 
-def prune_snapshots(base: Path, keep: set[str]) -> None:
+def retire_snapshot(base: Path, name: str | None) -> None:
+    """Mark a snapshot as no longer current (its mtime starts the grace period)."""
+    if name and (base / name).is_dir():
+        os.utime(base / name)
+
+
+def prune_snapshots(base: Path, keep: set[str], grace_s: float = RETIRED_GRACE_S) -> None:
+    """Delete snapshot folders other than ``keep`` that were retired (or left half-written) more than
+    ``grace_s`` seconds ago."""
     if not base.exists():
         return
+    cutoff = time.time() - grace_s
     for d in base.iterdir():
-        if d.is_dir() and d.name.startswith("lexical-") and d.name not in keep:
+        if d.is_dir() and d.name.startswith("lexical-") and d.name not in keep and d.stat().st_mtime < cutoff:
             shutil.rmtree(d, ignore_errors=True)

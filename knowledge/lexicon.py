@@ -4,63 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 
-# alias -> exact title_zh. Longest aliases are matched first.
-ALIASES: dict[str, str] = {
-    "採購法施行細則": "政府採購法施行細則",
-    "政府採購法細則": "政府採購法施行細則",
-    "採購法細則": "政府採購法施行細則",
-    "採購細則": "政府採購法施行細則",
-    "施行細則": "政府採購法施行細則",  # bare 施行細則/細則 defaults to the procurement one (see resolve_titles)
-    "細則": "政府採購法施行細則",
-    "採購法": "政府採購法",
-    "政採法": "政府採購法",
-    "押標金辦法": "押標金保證金暨其他擔保作業辦法",
-    "押標金保證金辦法": "押標金保證金暨其他擔保作業辦法",
-    "保證金辦法": "押標金保證金暨其他擔保作業辦法",
-    "擔保作業辦法": "押標金保證金暨其他擔保作業辦法",
-    "等標期標準": "招標期限標準",
-    "招標期限": "招標期限標準",
-    "資格標準": "投標廠商資格與特殊或巨額採購認定標準",
-    "特殊或巨額採購認定標準": "投標廠商資格與特殊或巨額採購認定標準",
-    "巨額採購認定標準": "投標廠商資格與特殊或巨額採購認定標準",
-    "未達公告金額採購招標辦法": "中央機關未達公告金額採購招標辦法",
-    "未達公告金額招標辦法": "中央機關未達公告金額採購招標辦法",
-    "未達公告金額監辦辦法": "中央機關未達公告金額採購監辦辦法",
-    "監辦辦法": "機關主會計及有關單位會同監辦採購辦法",
-    "評選委員會組織準則": "採購評選委員會組織準則",
-    "評選委員會審議規則": "採購評選委員會審議規則",
-    "最有利標辦法": "最有利標評選辦法",
-    "契約要項": "採購契約要項",
-    "申訴審議規則": "採購申訴審議規則",
-    "調解規則": "採購履約爭議調解規則",
-    "倫理準則": "採購人員倫理準則",
-    "公報發行辦法": "政府採購公告及公報發行辦法",
-    "電子採購辦法": "電子採購作業辦法",
-    "共同供應契約辦法": "共同供應契約實施辦法",
-    "技術服務辦法": "機關委託技術服務廠商評選及計費辦法",
-    "專業服務辦法": "機關委託專業服務廠商評選及計費辦法",
-    "資訊服務辦法": "機關委託資訊服務廠商評選及計費辦法",
-    "保存年限及銷毀辦法": "機關檔案保存年限及銷毀辦法",
-    "檔案銷毀辦法": "機關檔案保存年限及銷毀辦法",
-    "機密檔案辦法": "機密檔案管理辦法",
-    "檔案細則": "檔案法施行細則",
-    "公文程式": "公文程式條例",
-    "資訊公開法": "政府資訊公開法",
-    "設置標準": "各類場所消防安全設備設置標準",
-    "消防設備設置標準": "各類場所消防安全設備設置標準",
-    "消防安全設備設置標準": "各類場所消防安全設備設置標準",
-    "檢修申報辦法": "消防安全設備檢修及申報辦法",
-    "消防細則": "消防法施行細則",
-    "災防法": "災害防救法",
-    "災防法施行細則": "災害防救法施行細則",
-    "AED辦法": "公共場所必要緊急救護設備管理辦法",
-    "緊急救護設備管理辦法": "公共場所必要緊急救護設備管理辦法",
-    "公安申報辦法": "建築物公共安全檢查簽證及申報辦法",
-    "防火管理人辦法": "防火管理人訓練與專業機構登錄及管理辦法",
-    "投標須知": "投標須知範本",
-    "須知範本": "投標須知範本",
-}
+from core.vocab import QUESTION_STOP_BIGRAMS
+from knowledge.tables import load_aliases
+
+# alias -> exact title_zh (knowledge/data/lexicon/aliases.json, one reason per entry). Longest aliases match first.
+ALIASES: dict[str, str] = {a.alias: a.title for a in load_aliases()}
 
 # laws whose 施行細則 exists in the corpus: "<law>細則" / "<law>施行細則"
 LAWS_WITH_RULES = {
@@ -117,7 +67,15 @@ def abbreviation_of(name: str, titles: list[str]) -> list[str]:
     return owners[:1]
 
 
-def resolve_titles(query: str, titles: list[str]) -> list[tuple[str, int, int]]:
+def _alias_re(aliases: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not aliases:
+        return None
+    if aliases is ALIASES:
+        return _ALIAS_RE
+    return re.compile("|".join(sorted(map(re.escape, aliases), key=len, reverse=True)))
+
+
+def resolve_titles(query: str, titles: list[str], aliases: Mapping[str, str] = ALIASES) -> list[tuple[str, int, int]]:
     """Law titles named in ``query`` (full titles first, then aliases), as (title, start, end).
 
     Full titles win over aliases that overlap them; "檔案法施行細則"/"檔案法細則" resolve to that
@@ -125,33 +83,41 @@ def resolve_titles(query: str, titles: list[str]) -> list[tuple[str, int, int]]:
     """
     found: list[tuple[str, int, int]] = []
     taken = [False] * len(query)
+
+    def take(title: str, m: re.Match[str]) -> None:
+        found.append((title, m.start(), m.end()))
+        for i in range(m.start(), m.end()):
+            taken[i] = True
+
     for title in sorted(titles, key=len, reverse=True):
         for m in re.finditer(re.escape(title), query):
             if not any(taken[m.start():m.end()]):
-                found.append((title, m.start(), m.end()))
-                for i in range(m.start(), m.end()):
-                    taken[i] = True
+                take(title, m)
     # "<law>細則" where <law> has rules
     for law, rules in LAWS_WITH_RULES.items():
         for m in re.finditer(re.escape(law) + r"(?:施行)?細則", query):
             if not any(taken[m.start():m.end()]):
-                found.append((rules, m.start(), m.end()))
-                for i in range(m.start(), m.end()):
-                    taken[i] = True
-    for m in _ALIAS_RE.finditer(query):
+                take(rules, m)
+    pattern = _alias_re(aliases)
+    for m in pattern.finditer(query) if pattern is not None else ():
         if any(taken[m.start():m.end()]):
             continue
-        title = ALIASES[m.group(0)]
+        title = aliases[m.group(0)]
         if m.group(0) in ("細則", "施行細則"):
-            named = {t for t, _, _ in found}
-            for law, rules in LAWS_WITH_RULES.items():
-                if law in named or LAWS_WITH_RULES.get(law) in named:
-                    title = rules
+            title = _rules_of_named_law({t for t, _, _ in found}, title)
         if title in titles or not titles:
-            found.append((title, m.start(), m.end()))
-            for i in range(m.start(), m.end()):
-                taken[i] = True
+            take(title, m)
     return sorted(found, key=lambda t: t[1])
+
+
+def _rules_of_named_law(named: set[str], default: str) -> str:
+    """The rules a bare 細則 means: those of the last law (in LAWS_WITH_RULES order) named or whose rules
+    are named, else ``default``."""
+    title = default
+    for law, rules in LAWS_WITH_RULES.items():
+        if law in named or LAWS_WITH_RULES.get(law) in named:
+            title = rules
+    return title
 
 
 # Topics callers ask about that the shipped knowledge base does NOT contain (see knowledge/SOURCES.md,
@@ -175,11 +141,6 @@ KNOWN_GAPS: dict[str, str] = {
     "健保": "健康保險規定不在知識庫範圍內",
     "開口契約": "知識庫未收錄工程會關於開口契約的函釋",
 }
-
-
-# Bigrams of question phrasing (請問、可以、多少、怎麼…): no content, ignored when measuring how much of a
-# question an article covers.
-QUESTION_STOP_BIGRAMS = frozenset(["請問", "問一", "一下", "可以", "以不", "是否", "規定", "需要", "要怎", "怎麼", "麼辦", "如何", "什麼", "麼時", "時候", "哪些", "哪幾", "幾種", "多少", "少錢", "幾天", "幾次", "多久", "久要", "要多", "要在", "在幾", "天內", "有沒", "沒有", "有什", "麼樣", "樣的", "一定", "應該", "還是", "或是", "這個", "那個", "我們", "一次", "要幾", "嗎？", "呢？", "的話", "之後", "以後", "時候", "的時", "候要", "要做", "做什", "要寫", "寫哪", "要編", "編哪", "要用", "用什", "要放", "放在", "哪裡", "裡要", "要去", "去哪", "可不", "不可", "能不", "不能", "會不", "不會", "要不", "不要"])
 
 
 def question_bigrams(query: str) -> list[str]:

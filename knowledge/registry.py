@@ -1,16 +1,21 @@
 """Document registry: the single source of truth of what is indexed.
 
-SQLite (WAL) holds, per source file: its document metadata and version, the full sections
+SQLite (WAL, ``knowledge.sqlite_files``) holds, per source file: its document metadata and version, the full sections
 (articles) for exact look-up, the chunks, and an embedding cache keyed by text hash. A re-index
 commits all of a run's changes in ONE transaction together with the pointer to the new lexical
 snapshot, so readers see either the old state or the new one. Vectors in Chroma that the registry
 does not list are invisible to readers (they are filtered out) and are garbage-collected.
+
+Connections: the writer (ingest, the embedding cache) has its own connection, serialised by a lock; every
+reading thread has a connection of its own. With WAL a reader therefore never sees a write that is not
+committed, and ``snapshot()`` runs several reads in one read transaction, so they all see the same commit.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -20,7 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.models import AccessLevel, Chunk, Domain, Section, SourceDocument, Unit
+from core.access import AccessLevel
+from core.vocab import Domain, Unit
+from ingest.models import Chunk, Section, SourceDocument
+from knowledge import sqlite_files
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -120,29 +128,64 @@ class Registry:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False,
-                                     isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
-        cols = {r[1] for r in self._conn.execute("PRAGMA table_info(documents)")}
+        self._write_lock = threading.RLock()
+        self._writer = sqlite_files.connect(self.path)
+        self._writer.executescript(_SCHEMA)
+        cols = {r[1] for r in self._writer.execute("PRAGMA table_info(documents)")}
         if "sample" not in cols:  # registries written before the 範例 flag existed
-            self._conn.execute("ALTER TABLE documents ADD COLUMN sample INTEGER NOT NULL DEFAULT 0")
+            self._writer.execute("ALTER TABLE documents ADD COLUMN sample INTEGER NOT NULL DEFAULT 0")
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's read-only connection (committed data only)."""
+        c: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if c is None:
+            c = sqlite_files.connect(self.path)
+            c.execute("PRAGMA query_only=ON")
+            self._local.conn = c
+            with self._readers_lock:
+                self._readers.append(c)
+        return c
 
     def close(self) -> None:
-        self._conn.close()
+        with self._readers_lock:
+            for c in self._readers:
+                c.close()
+            self._readers.clear()
+        self._local = threading.local()
+        self._writer.close()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read of this thread inside the block sees the same committed state (one read transaction)."""
+        if getattr(self._local, "in_snapshot", False):
+            yield
+            return
+        c = self._conn
+        c.execute("BEGIN")
+        self._local.in_snapshot = True
+        try:
+            yield
+        finally:
+            self._local.in_snapshot = False
+            c.execute("COMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        c = self._conn
-        c.execute("BEGIN IMMEDIATE")
-        try:
-            yield c
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
-        else:
-            c.execute("COMMIT")
+        """The writer's connection inside ``BEGIN IMMEDIATE``; one writer of this process at a time."""
+        with self._write_lock:
+            c = self._writer
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                yield c
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            else:
+                c.execute("COMMIT")
 
     # --- state ---------------------------------------------------------------------------------
     def get_state(self, key: str) -> str | None:
@@ -171,6 +214,16 @@ class Registry:
             (source_path,)).fetchall()
         return [Section(no=r[0], label=r[1], chapter=json.loads(r[2]), text=r[3], deleted=bool(r[4]))
                 for r in rows]
+
+    def all_sections(self) -> dict[str, list[Section]]:
+        """source_path -> its sections in order (one query, for a whole view)."""
+        out: dict[str, list[Section]] = {}
+        rows = self._conn.execute("SELECT source_path, no, label, chapter, text, deleted FROM sections"
+                                  " ORDER BY source_path, ord")
+        for r in rows:
+            out.setdefault(r[0], []).append(Section(no=r[1], label=r[2], chapter=json.loads(r[3]), text=r[4],
+                                                    deleted=bool(r[5])))
+        return out
 
     def chunks(self) -> list[Chunk]:
         rows = self._conn.execute("SELECT data FROM chunks ORDER BY source_path, ord").fetchall()
@@ -212,7 +265,8 @@ class Registry:
                 c.execute("INSERT OR REPLACE INTO state VALUES ('lexical_snapshot', ?)", (lexical_snapshot,))
             if pipeline_version is not None:
                 c.execute("INSERT OR REPLACE INTO state VALUES ('pipeline_version', ?)", (pipeline_version,))
-            c.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(self.generation() + 1),))
+            row = c.execute("SELECT value FROM state WHERE key='generation'").fetchone()
+            c.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(int(row[0] if row else 0) + 1),))
             c.execute("INSERT INTO runs (started, finished, report) VALUES (?,?,?)",
                       (report.get("started", now), now, json.dumps(report, ensure_ascii=False, default=str)))
 

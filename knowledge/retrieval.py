@@ -12,18 +12,23 @@ Steps for a query:
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 from pydantic import BaseModel
 
-from ingest.models import AccessLevel, Chunk
-from ingest.zh import normalize_query
-from knowledge.base import KnowledgeBase, current_versions
-from knowledge.lexicon import abbreviation_of, question_bigrams, resolve_titles
-from knowledge.thesaurus import expand
+from core.access import AccessLevel
+from core.refs import parse_article_ref
+from core.text import normalize_query
+from core.vocab import CONTENT_TOKEN
+from ingest.models import Chunk
+from knowledge.base import KnowledgeBase, View
+from knowledge.lexicon import ALIASES, abbreviation_of, question_bigrams, resolve_titles
+from knowledge.thesaurus import correct_typos, expand
 
 
 class SearchHit(BaseModel):
@@ -61,6 +66,8 @@ class RetrievalConfig:
     sample_penalty: float = 0.01
     bigram_coverage: float = 0.01
     expand_dense: bool = True
+    # phrase tables switched off (knowledge.thesaurus.TABLES: typos, synonyms, aliases) -- for ablation
+    tables_off: tuple[str, ...] = ()
 
 
 @dataclass
@@ -71,7 +78,66 @@ class _Cand:
     matched: list[str] = field(default_factory=list)
 
 
-_CONTENT_TOKEN = re.compile(r"^[\u3400-\u9fffA-Za-z0-9]{2,}$")
+@dataclass(frozen=True)
+class _Scope:
+    """Which chunks a search may return: the version in force per document, access levels, domain."""
+
+    versions: dict[str, str]  # doc_id -> version
+    allowed: set[AccessLevel] | None
+    domain: str | None
+
+    def visible(self, c: Chunk) -> bool:
+        return (self.versions.get(c.doc_id) == c.version
+                and (self.allowed is None or c.access_level in self.allowed)
+                and (self.domain is None or c.domain.value == self.domain))
+
+
+class _Pool:
+    """Candidate articles of one search with their fused scores (chunks aggregate to their article)."""
+
+    def __init__(self, view: View, scope: _Scope, rrf_k: int) -> None:
+        self.view = view
+        self.scope = scope
+        self.rrf_k = rrf_k
+        self.cands: dict[tuple[str, str, str], _Cand] = {}
+
+    def _cand(self, c: Chunk) -> _Cand:
+        key = (c.doc_id, c.version, c.no)
+        return self.cands.setdefault(key, _Cand(key, c))
+
+    def add_ranked(self, ranked: list[str], weight: float, tag: str) -> None:
+        """Reciprocal-rank fusion of one channel's best-first chunk ids, ranked per visible article."""
+        seen: set[tuple[str, str, str]] = set()
+        rank = 0
+        for cid in ranked:
+            c = self.view.chunks.get(cid)
+            if c is None or not self.scope.visible(c):
+                continue
+            key = (c.doc_id, c.version, c.no)
+            if key in seen:
+                continue
+            seen.add(key)
+            rank += 1
+            cand = self._cand(c)
+            cand.score += weight / (self.rrf_k + rank)
+            cand.matched.append(tag)
+
+    def add_exact(self, exact: list[tuple[str, str]], boost: float) -> None:
+        """The articles a query references exactly ((title, no), in order), above every fused score."""
+        by_article: dict[tuple[str, str], list[Chunk]] = {}
+        wanted = set(exact)
+        for c in self.view.chunks.values() if wanted else ():
+            if (c.title, c.no) in wanted and self.scope.visible(c):
+                by_article.setdefault((c.title, c.no), []).append(c)
+        for i, (title, no) in enumerate(exact):
+            chunks = by_article.get((title, no))
+            if not chunks:
+                continue
+            cand = self._cand(min(chunks, key=lambda x: x.part))
+            cand.score += boost - i * 0.01
+            cand.matched.append("exact")
+
+
 
 
 def is_statute(title: str) -> bool:
@@ -82,6 +148,7 @@ def is_statute(title: str) -> bool:
 
 
 CONTEXT_WEIGHT = 0.8
+QUERY_VECTOR_CACHE = 2048  # query texts whose vectors are kept (a query vector depends on the text only)
 
 
 class HybridRetriever:
@@ -92,6 +159,22 @@ class HybridRetriever:
         self.kb = kb
         self.config = config or RetrievalConfig()
         self.expanders = list(expanders)
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors_lock = threading.Lock()
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        """The embedder's vector of a query, from a bounded LRU cache (repeated questions are common)."""
+        with self._vectors_lock:
+            vec = self._vectors.get(text)
+            if vec is not None:
+                self._vectors.move_to_end(text)
+                return vec
+        vec = self.kb.embedder.embed_query(text)
+        with self._vectors_lock:
+            self._vectors[text] = vec
+            while len(self._vectors) > QUERY_VECTOR_CACHE:
+                self._vectors.popitem(last=False)
+        return vec
 
     def search(self, query: str, k: int | None = None, *, as_of: date | None = None,
                allowed: set[AccessLevel] | None = None, domain: str | None = None,
@@ -102,12 +185,16 @@ class HybridRetriever:
         question about 檔案閱覽 finds the fee standard, while a follow-up that names its own topic
         (「押標金最多可以收多少」) is not pulled back to the previous one."""
         k = k or self.config.k
-        kw = {"as_of": as_of, "allowed": allowed, "domain": domain, "context_titles": context_titles}
+
+        def once(text: str, n: int) -> list[SearchHit]:
+            return self._search_once(text, n, as_of=as_of, allowed=allowed, domain=domain,
+                                     context_titles=context_titles)
+
         if not context or not context.strip():
-            return self._search_once(query, k, **kw)  # type: ignore[arg-type]
+            return once(query, k)
         pool = max(k, 20)
-        alone = self._search_once(query, pool, **kw)  # type: ignore[arg-type]
-        with_ctx = self._search_once(f"{query} {context}", pool, **kw)  # type: ignore[arg-type]
+        alone = once(query, pool)
+        with_ctx = once(f"{query} {context}", pool)
         fused: dict[tuple[str, str], tuple[float, SearchHit]] = {}
         for weight, hits in ((1.0, alone), (CONTEXT_WEIGHT, with_ctx)):
             for rank, h in enumerate(hits, 1):
@@ -119,6 +206,8 @@ class HybridRetriever:
     def _search_once(self, query: str, k: int, *, as_of: date | None = None,
                      allowed: set[AccessLevel] | None = None, domain: str | None = None,
                      context_titles: list[str] | None = None) -> list[SearchHit]:
+        """One ranking: candidates from the dense and lexical channels and the exact references, fused,
+        then re-ranked (module docstring, steps 1-4)."""
         cfg = self.config
         q = normalize_query(query)
         if not q:
@@ -126,77 +215,49 @@ class HybridRetriever:
         view = self.kb.view()
         if not view.chunks:
             return []
-        versions = view.current_versions if as_of is None else current_versions(view.documents, as_of)
+        if "typos" not in cfg.tables_off:
+            q = correct_typos(q, self.kb.vocabulary(allowed))
+        aliases = {} if "aliases" in cfg.tables_off else ALIASES
+        # among the versions the caller may see (F-23)
+        pool = _Pool(view, _Scope(self.kb.current_for(allowed, as_of), allowed, domain), cfg.rrf_k)
+        self._add_retrieved(pool, q)
 
-        def visible(c: Chunk) -> bool:
-            return (versions.get(c.doc_id) == c.version
-                    and (allowed is None or c.access_level in allowed)
-                    and (domain is None or c.domain.value == domain))
+        titles = self.kb.titles(allowed)  # a hidden title must not steer the exact references
+        named = [t for t, _, _ in resolve_titles(q, titles, aliases)]
+        exact = self._exact_refs(q, named, context_titles or [], titles, aliases)
+        pool.add_exact(exact, cfg.exact_boost)
 
-        cands: dict[tuple[str, str, str], _Cand] = {}
-
-        def add_ranked(ranked: list[str], weight: float, tag: str) -> None:
-            seen: set[tuple[str, str, str]] = set()
-            rank = 0
-            for cid in ranked:
-                c = view.chunks.get(cid)
-                if c is None or not visible(c):
-                    continue
-                key = (c.doc_id, c.version, c.no)
-                if key in seen:
-                    continue
-                seen.add(key)
-                rank += 1
-                cand = cands.setdefault(key, _Cand(key, c))
-                cand.score += weight / (cfg.rrf_k + rank)
-                cand.matched.append(tag)
-
-        extra = " ".join([expand(q), *(f(q) for f in self.expanders)]).strip() if cfg.expand else ""
-        q_lex = f"{q} {extra}".strip()
-        if cfg.dense:
-            vec = self.kb.embedder.embed_query(q_lex if cfg.expand_dense else q)
-            dense = self.kb.store.query(vec, cfg.candidates * 2)
-            add_ranked([cid for cid, _ in dense], cfg.dense_weight, "dense")
-        if cfg.lexical and view.lexical is not None:
-            lex = view.lexical.search(q_lex, cfg.candidates * 2)
-            add_ranked([cid for cid, _ in lex], cfg.lexical_weight, "lexical")
-
-        named = [t for t, _, _ in resolve_titles(q, view.titles)]
-        # exact references
-        exact = self._exact_refs(q, named, context_titles or [], view.titles)
-        by_article: dict[tuple[str, str], list[Chunk]] = {}
-        for c in view.chunks.values():
-            if visible(c):
-                by_article.setdefault((c.title, c.no), []).append(c)
-        for i, (title, no) in enumerate(exact):
-            chunks = by_article.get((title, no))
-            if not chunks:
-                continue
-            c = min(chunks, key=lambda x: x.part)
-            key = (c.doc_id, c.version, c.no)
-            cand = cands.setdefault(key, _Cand(key, c))
-            cand.score += cfg.exact_boost - i * 0.01
-            cand.matched.append("exact")
-
-        if cfg.rerank and cands:
-            self._rerank(q, named, cands)
-
-        ranked = sorted(cands.values(), key=lambda x: -x.score)[:k]
+        if cfg.rerank and pool.cands:
+            self._rerank(q, named, pool.cands)
+        ranked = sorted(pool.cands.values(), key=lambda x: -x.score)[:k]
         return [self._hit(c) for c in ranked]
 
-    # --- stages ----------------------------------------------------------------------------------
-    def _exact_refs(self, q: str, named: list[str], context: list[str], titles: list[str]) -> list[tuple[str, str]]:
-        from ingest.structure import parse_article_ref
+    def _add_retrieved(self, pool: _Pool, q: str) -> None:
+        """The dense and lexical candidate lists (over the query with its expansions), fused into ``pool``."""
+        cfg = self.config
+        synonyms = expand(q) if "synonyms" not in cfg.tables_off else ""
+        extra = " ".join([synonyms, *(f(q) for f in self.expanders)]).strip() if cfg.expand else ""
+        q_lex = f"{q} {extra}".strip()
+        if cfg.dense:
+            vec = self._query_vector(q_lex if cfg.expand_dense else q)
+            dense = self.kb.dense_query(pool.view, vec, cfg.candidates * 2)
+            pool.add_ranked([cid for cid, _ in dense], cfg.dense_weight, "dense")
+        if cfg.lexical and pool.view.lexical is not None:
+            lex = pool.view.lexical.search(q_lex, cfg.candidates * 2)
+            pool.add_ranked([cid for cid, _ in lex], cfg.lexical_weight, "lexical")
 
+    # --- stages ----------------------------------------------------------------------------------
+    def _exact_refs(self, q: str, named: list[str], context: list[str], titles: list[str],
+                    aliases: Mapping[str, str] = ALIASES) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
         for ref in parse_article_ref(q):
             law = getattr(ref, "law", None)
-            law_titles = [t for t, _, _ in resolve_titles(law, titles)] if law else []
+            law_titles = [t for t, _, _ in resolve_titles(law, titles, aliases)] if law else []
             if law and not law_titles:
                 law_titles = abbreviation_of(law, titles)
             if not law_titles:
                 # the law named closest before the reference, else the conversation's law
-                before = [t for t, s, _ in resolve_titles(q[: ref.span[0]], titles)]
+                before = [t for t, s, _ in resolve_titles(q[: ref.span[0]], titles, aliases)]
                 law_titles = before[-1:] or named[:1] or context[:1]
             for t in law_titles:
                 if (t, ref.no) not in out:
@@ -205,7 +266,7 @@ class HybridRetriever:
 
     def _rerank(self, q: str, named: list[str], cands: dict[tuple[str, str, str], _Cand]) -> None:
         cfg = self.config
-        terms = {t for t in self.kb.tokenizer(q) if not t.startswith("#") and _CONTENT_TOKEN.match(t)}
+        terms = {t for t in self.kb.tokenizer(q) if not t.startswith("#") and CONTENT_TOKEN.match(t)}
         named_set = set(named)
         grams = question_bigrams(q) if cfg.bigram_coverage else []
         for cand in cands.values():

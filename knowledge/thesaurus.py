@@ -1,136 +1,32 @@
-"""Query expansion: how staff and hotline callers talk -> the words the regulations use.
+"""Query expansion and typo correction over the phrase tables in knowledge/data/lexicon/.
 
-Callers say 「公告幾天」, the standard says 「等標期」; they say 「拆案」, the Act says 「分批辦理」
-and 「意圖規避」; they type 「壓標金」 for 「押標金」. Each rule is a regular expression over the
-normalised query and the statutory terms it adds. Expansion only ADDS terms (the user's words stay),
-so a wrong rule costs a little precision, never recall of the original words.
+Callers say 「公告幾天」, the standard says 「等標期」; they say 「拆案」, the Act says 「分批辦理」 and
+「意圖規避」. Each synonym rule (synonyms.json) is a regular expression over the normalised query and the
+statutory terms it adds; expansion only ADDS terms (the user's words stay), so a wrong rule costs a little
+precision, never recall of the original words. Typos (typos.json, 壓標金 -> 押標金) are replaced, but only
+when the corpus vocabulary says the typed form is not a word and the fix is (``correct_typos``).
+Every entry carries its reason in the data file; knowledge.tables validates the files at import.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+
+from knowledge.tables import Rule, Typo, load_synonyms, load_typos
+
+__all__ = ["RULES", "TABLES", "TYPOS", "Rule", "correct_typos", "expand"]
+
+TYPOS: list[Typo] = load_typos()
+RULES: list[Rule] = load_synonyms()
+
+# The phrase tables retrieval can switch off one at a time (RetrievalConfig.tables_off, scripts/ablate_tables.py).
+TABLES: tuple[str, ...] = ("typos", "synonyms", "aliases")
 
 
-@dataclass(frozen=True)
-class Rule:
-    pattern: re.Pattern[str]
-    terms: str
-
-
-def _r(pattern: str, terms: str) -> Rule:
-    return Rule(re.compile(pattern), terms)
-
-
-TYPO_RULES: list[Rule] = [
-    # --- common typos (同音/形近錯字) ----------------------------------------------------------------
-    _r(r"壓標金|押標今|押票金", "押標金"),
-    _r(r"保証金", "保證金"),
-    _r(r"等標其|等表期|等標時間", "等標期"),
-    _r(r"留標", "流標"),
-    _r(r"擋案|檔按", "檔案"),
-    _r(r"消毀|銷燬", "銷毀"),
-    _r(r"閱攬|閱読", "閱覽"),
-    _r(r"申辦|申報表", "申報"),
-    _r(r"減火器|滅火氣|滅伙器", "滅火器"),
-    _r(r"公聞|公紋", "公文"),
-    _r(r"管裡人|管裡權人", "管理人 管理權人"),
-    _r(r"建辦|監扮", "監辦"),
-    _r(r"合定|覈定", "核定"),
-    _r(r"限制姓|限製性", "限制性"),
-    _r(r"絕標|訣標", "決標"),
-    _r(r"費標|癈標", "廢標"),
-    _r(r"底加|底價格", "底價"),
-    _r(r"驗手|驗受", "驗收"),
-    _r(r"履約保證今|履保金", "履約保證金"),
-    _r(r"保存年線|保存年現", "保存年限"),
-    _r(r"消房|消坊", "消防"),
-    _r(r"防火管裡", "防火管理"),
-    _r(r"申述", "申訴"),
-    _r(r"異意", "異議"),
-    _r(r"招摽|招標單", "招標"),
-    _r(r"投摽", "投標"),
-    _r(r"檔安|擋安", "檔案"),
-    _r(r"決標價|得標價", "決標 價格"),
-]
-
-RULES: list[Rule] = [
-    *TYPO_RULES,
-    _r(r"幾天內|多少天內|多久(?:內|以內)|期限", "日內 期限"),
-    # --- procurement: tendering --------------------------------------------------------------------
-    _r(r"公告(?:幾|多少|多久)|要?等(?:幾|多少)天|上網(?:幾|多久)|招標(?:期間|要多久|幾天)|截止投標.*(?:幾|多久)",
-       "等標期 不得少於 日"),
-    _r(r"縮短.*(?:天|日|等標)|(?:天|日|等標).*縮短|電子領標|公開閱覽", "等標期 縮短"),
-    _r(r"拆(?:案|成|開)|切割|分(?:開|好幾次|次)(?:買|採購|招標)|化整為零", "分批辦理 意圖規避 公告金額"),
-    _r(r"直接找|指定廠商|只找一家|議價", "限制性招標 議價"),
-    _r(r"只有原廠|原廠|獨家|專利", "獨家製造或供應 專屬權利 原供應廠商 相容或互通性"),
-    _r(r"追加", "追加契約以外之工程 原主契約金額"),
-    _r(r"(?:沒有|無|没)人(?:來)?投標|沒廠商|無廠商", "無廠商投標 流標"),
-    _r(r"流標", "流標 無廠商投標 無合格標 重行招標"),
-    _r(r"廢標", "廢標 不予開標決標"),
-    _r(r"(?:三|3)家", "三家以上合格廠商投標 開標"),
-    _r(r"低(?:得|的)?(?:離譜|太多|很多)|搶標|殺價|低價", "總標價偏低 低於底價百分之八十 擔保"),
-    _r(r"轉包|(?:丟|包)給(?:別|其他)", "轉包"),
-    _r(r"下包|分包", "分包"),
-    _r(r"小額|(?:十五|15)萬(?:以下|內)", "小額採購 公告金額十分之一"),
-    _r(r"(?:未達|不到|低於)(?:一百五十|150)萬|(?:一百五十|150)萬以下", "未達公告金額"),
-    _r(r"(?:評選|評審)委員", "評選委員會 委員 專家學者"),
-    _r(r"最有利標", "最有利標 評選"),
-    _r(r"底價", "底價 訂定"),
-    _r(r"押標金", "押標金 擔保"),
-    _r(r"履約保證|履保", "履約保證金"),
-    _r(r"保固", "保固保證金 保固"),
-    _r(r"(?:收|要|繳).*多少.*(?:保證|押標)|(?:保證|押標).*(?:上限|最多|多少|幾%|百分之)", "百分之 上限 額度"),
-    _r(r"不收押標金|免(?:收|繳)?押標金", "免收押標金"),
-    _r(r"開標", "開標"),
-    _r(r"會計室?|主計", "主會計 會同監辦"),
-    _r(r"監辦", "會同監辦"),
-    _r(r"共同供應|共契", "共同供應契約"),
-    _r(r"驗收", "驗收"),
-    _r(r"統包", "統包"),
-    # --- procurement: integrity, disputes, sanctions ------------------------------------------------
-    _r(r"關說|打招呼|施壓|請託", "請託 關說"),
-    _r(r"送禮|禮盒|禮品|紅包|招待|請吃飯|吃飯", "餽贈 招待 飲宴應酬 財物"),
-    _r(r"親戚|表哥|表弟|家人|配偶|親屬|利益衝突|迴避", "迴避 利益衝突 配偶 二親等 親屬"),
-    _r(r"停權|黑名單|不能(?:再)?投標|拒絕往來|刊登公報|上公報", "刊登政府採購公報 停權 不得參加投標"),
-    _r(r"不服|抗議|有意見|提出異議", "異議 廠商 收受"),
-    _r(r"申訴", "申訴 採購申訴審議委員會 審議判斷"),
-    _r(r"吵起來|談不攏|爭議|糾紛|調解", "履約爭議 調解"),
-    _r(r"仲裁", "仲裁"),
-    _r(r"罰(?:多少|錢|款)|罰則|會被罰", "罰鍰 處新臺幣"),
-    _r(r"(?:延遲|逾期|拖延)(?:交貨|完工|履約)|違約金", "逾期違約金 遲延履約"),
-    # --- archives / records / official documents -----------------------------------------------------
-    _r(r"(?:放|留|保存|存)(?:多久|幾年)|保存期限", "保存年限"),
-    _r(r"丟掉|銷毀|碎掉|報廢", "銷毀 銷毀目錄"),
-    _r(r"永久", "永久保存"),
-    _r(r"(?:收錢|收費|多少錢|費用)", "收費 費用 標準"),
-    _r(r"泡水|發霉|毀損|損壞|破損|蟲蛀", "毀損 受損 修護"),
-    _r(r"掃描|數位化|電子檔", "電子儲存 影像 原件"),
-    _r(r"(?:來|申請)(?:看|閱覽|調閱)|調卷|借閱", "申請閱覽 抄錄 複製 檔案應用"),
-    _r(r"機密|密件", "機密檔案 保密"),
-    _r(r"公文.*(?:種類|類別|哪幾種)|(?:函|書函|簽|令|呈|咨).*(?:差別|不同)", "公文程式 類別 令 呈 咨 函 公告"),
-    _r(r"速別|最速件|速件", "速別"),
-    _r(r"蓋章|用印|印信|關防", "印信 蓋用"),
-    _r(r"政府資訊|資訊公開", "政府資訊 公開"),
-    # --- emergency / building safety -----------------------------------------------------------------
-    _r(r"(?i)aed|電擊器|去顫器", "自動體外心臟電擊去顫器 AED 緊急救護設備"),
-    _r(r"心肺復甦|cpr", "心肺復甦術 急救"),
-    _r(r"演練|演習|訓練", "訓練 演練 自衛消防編組"),
-    _r(r"防災計畫|消防計畫|防護計畫", "消防防護計畫"),
-    _r(r"防火管理人", "防火管理人 講習訓練"),
-    _r(r"(?:檢查|檢修|保養)(?:消防|滅火|設備)|消防(?:設備|安全設備).*(?:檢修|檢查|申報)", "消防安全設備 檢修 申報"),
-    _r(r"公共安全檢查|公安(?:檢查|申報)", "建築物公共安全檢查 簽證 申報"),
-    _r(r"逃生|疏散|避難", "避難 疏散 避難引導"),
-    _r(r"地震|颱風|停電|水災", "災害 應變"),
-    _r(r"公假", "公假 給假"),
-    _r(r"會不會被告|免責|責任", "免除 責任 善意"),
-]
-
-
-def expand(query: str) -> str:
+def expand(query: str, rules: Sequence[Rule] = RULES) -> str:
     """Statutory terms implied by the (normalised) query, space-separated; "" when none."""
     added: list[str] = []
-    for rule in RULES:
+    for rule in rules:
         if rule.pattern.search(query):
             for t in rule.terms.split():
                 if t not in added and t not in query:
@@ -138,8 +34,43 @@ def expand(query: str) -> str:
     return " ".join(added)
 
 
-def correct_typos(text: str) -> str:
-    """Replace known typos with the statutory word (the first term of the rule): 壓標金 -> 押標金."""
-    for rule in TYPO_RULES:
-        text = rule.pattern.sub(rule.terms.split()[0], text)
+def _inside_word(
+    text: str, start: int, end: int, fix: str, vocabulary: Collection[str], longest: int = 8
+) -> bool:
+    """True when a vocabulary word occurs in ``text`` reaching beyond ``[start, end)`` and covering a
+    character the fix would change: the typed characters belong to a real word (費 of 收費標準 is part
+    of 收費, 單 of 招標單位 of 單位), whereas 金額 after 壓標金 leaves the changed 壓 alone."""
+    typed = text[start:end]
+    if len(typed) == len(fix):
+        changed = {start + k for k in range(len(typed)) if typed[k] != fix[k]}
+    else:
+        changed = set(range(start, end))
+    for i in range(max(0, start - longest + 1), end):
+        for j in range(max(i + 2, start + 1), min(len(text), i + longest) + 1):
+            if (i < start or j > end) and any(i <= c < j for c in changed) and text[i:j] in vocabulary:
+                return True
+    return False
+
+
+def correct_typos(text: str, vocabulary: Collection[str], typos: Sequence[Typo] = TYPOS) -> str:
+    """Replace known typos with the corpus word they stand for: 壓標金 -> 押標金.
+
+    A fix applies only when the typed form is NOT a word of the corpus vocabulary, the fix IS one, and the
+    typed characters are not part of a longer vocabulary word in the question (收費標準 keeps 費標). With
+    an empty vocabulary nothing is changed: no evidence, no rewrite."""
+    if not vocabulary:
+        return text
+    for typo in typos:
+        if typo.typed not in text or typo.typed in vocabulary or typo.fix not in vocabulary:
+            continue
+        out: list[str] = []
+        pos = 0
+        start = text.find(typo.typed)
+        while start >= 0:
+            end = start + len(typo.typed)
+            if not _inside_word(text, start, end, typo.fix, vocabulary):
+                out.append(text[pos:start] + typo.fix)
+                pos = end
+            start = text.find(typo.typed, end)
+        text = "".join(out) + text[pos:]
     return text

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ingest.models import Chunk
 from knowledge.embedders import ChromaEmbeddingFunction, Embedder
+
+if TYPE_CHECKING:
+    from chromadb.base_types import InclusionExclusionOperator, LiteralValue
 
 
 class VectorStore(Protocol):
@@ -66,7 +69,7 @@ class ChromaStore:
             self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         name = f"{collection}_{embedder.name.replace(':', '_').replace('/', '_')}"[:60]
         self._col = self._client.get_or_create_collection(
-            name=name, embedding_function=ChromaEmbeddingFunction(embedder),  # type: ignore[arg-type]
+            name=name, embedding_function=ChromaEmbeddingFunction(embedder),
             # a wide search beam makes the approximate search effectively exact at this corpus size
             # (~10k vectors), so rankings do not depend on the order vectors were inserted
             metadata={"hnsw:space": "cosine", "hnsw:search_ef": 400, "hnsw:construction_ef": 200},
@@ -82,7 +85,9 @@ class ChromaStore:
 
     def delete(self, chunk_ids: list[str]) -> None:
         for i in range(0, len(chunk_ids), 500):
-            self._col.delete(where={"chunk_id": {"$in": list(chunk_ids[i:i + 500])}})  # type: ignore[dict-item]
+            batch: list[LiteralValue] = list(chunk_ids[i:i + 500])
+            in_batch: dict[InclusionExclusionOperator, list[LiteralValue]] = {"$in": batch}
+            self._col.delete(where={"chunk_id": in_batch})
 
     def ids(self) -> set[str]:
         metas = self._col.get(include=["metadatas"])["metadatas"] or []
@@ -92,11 +97,9 @@ class ChromaStore:
         return int(self._col.count())
 
     def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
-        total = self.count()
-        if total == 0:
-            return []
-        res = self._col.query(query_embeddings=[vector.tolist()], n_results=min(n, total),
-                              include=["distances"])
+        # no count() first (a round trip of its own): Chroma returns fewer results, or none, when the
+        # collection holds fewer than n vectors
+        res = self._col.query(query_embeddings=[vector.tolist()], n_results=max(1, n), include=["distances"])
         out: list[tuple[str, float]] = []
         seen: set[str] = set()
         dists = (res.get("distances") or [[0.0] * len(res["ids"][0])])[0]

@@ -8,10 +8,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 . .venv/bin/activate
 stamp=.venv/.mishu-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
   python -m pip install -q --upgrade pip
   # torch is pinned to the CPU build this machine class installs offline (sentence-transformers backend).
   python -m pip install -q "torch==2.13.0"
+  # every other dependency at the version the tests ran with, checked against its sha256 (scripts/lock.sh
+  # regenerates the lock); then mishu itself, which also picks up a dependency newer than the lock
+  python -m pip install -q --require-hashes --no-deps -r requirements.lock
   python -m pip install -q -e ".[dev,st]"
   touch "$stamp"
 fi

@@ -7,6 +7,7 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,11 +30,11 @@ SMALL_SET = [
 _real_connect = socket.socket.connect
 
 
-def _guarded_connect(self: socket.socket, address: object) -> object:
+def _guarded_connect(self: socket.socket, address: Any) -> object:
     host = address[0] if isinstance(address, tuple) else address
     if isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1")) or \
             self.family == getattr(socket, "AF_UNIX", None):
-        return _real_connect(self, address)  # type: ignore[arg-type]
+        return _real_connect(self, address)
     raise OSError(f"network access blocked in tests: {address!r}")
 
 
@@ -54,3 +55,46 @@ def small_container(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object
     assert not report.failed, report.failed
     c.ensure_sample_records()
     yield c
+
+
+# The fast lane, `python -m pytest -m fast` (README, "Tests"): unit tests of the parser, loaders, calculators,
+# records and evaluation metrics, the store contracts on the embedded backends, and the bookkeeping tests that
+# index with tests.fakes.HashingEmbedder (hashes, skips, swaps, crash safety). Not in it: anything that builds
+# an index with the real embedder (ranking), starts a server, a browser or a load, and the slowest property
+# tests. Entries are test modules, or "module::Class".
+FAST_LANE = frozenset({
+    "test_answerability", "test_calculators_articles", "test_calculators_guarantees",
+    "test_calculators_tender_period", "test_calculators_thresholds", "test_calculators_tier",
+    "test_conversation_store::TestConversationsSQLite", "test_core",
+    "test_core_money", "test_core_refs", "test_drafting_eval_items", "test_drafting_gongwen", "test_env_example",
+    "test_eval_datasets", "test_eval_suite_metrics", "test_eval_suite_report", "test_function_length",
+    "test_loaders_files", "test_loaders_sources", "test_pipeline_incremental", "test_readme_layout",
+    "test_records_import_edges", "test_records_importers", "test_records_service::TestRecordsSQLite",
+    "test_structure_parser", "test_tables", "test_template_recovery", "test_templates_plans_dataset",
+    "test_vectorstore_conformance::TestEmbeddedChroma", "test_vectorstore_conformance::TestExactDense",
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = getattr(item, "module", None)
+        cls = getattr(item, "cls", None)
+        name = module.__name__.rsplit(".", 1)[-1] if module is not None else ""
+        if name in FAST_LANE or (cls is not None and f"{name}::{cls.__name__}" in FAST_LANE):
+            item.add_marker(pytest.mark.fast)
+
+
+# In CI (.ci/run sets MISHU_REQUIRE_REAL_DBS=1 after starting PostgreSQL and a Chroma server), a test that
+# would skip for want of them fails instead: no PostgreSQL or Chroma-server test is silently skipped there.
+_REAL_DB_SKIPS = ("MISHU_TEST_PG_URL", "MISHU_TEST_CHROMA", "chroma CLI not installed")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome: Any = yield
+    if os.environ.get("MISHU_REQUIRE_REAL_DBS") != "1":
+        return
+    rep = outcome.get_result()
+    if rep.skipped and isinstance(rep.longrepr, tuple) and any(s in str(rep.longrepr[2]) for s in _REAL_DB_SKIPS):
+        rep.outcome = "failed"
+        rep.longrepr = f"skipped in CI, where the real databases are required: {rep.longrepr[2]}"

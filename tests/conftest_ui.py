@@ -26,9 +26,32 @@ ROOT = Path(__file__).resolve().parent.parent
 PROCUREMENT = ROOT / "knowledge" / "sources" / "procurement"
 UI_SOURCES = [PROCUREMENT / "procurement-act.json", PROCUREMENT / "tender-period-standards.json",
               PROCUREMENT / "bid-bond-guarantee-rules.json"]
-UI_KEYS = {"staff": "k1", "hotline": "k2", "admin": "k3"}
-UI_KEYS_SETTING = "k1:staff,k2:hotline,k3:admin"
+UI_KEYS = {"staff": "ui-test-staff-key-000000000001", "hotline": "ui-test-hotline-key-0000000002",
+           "admin": "ui-test-admin-key-000000000003"}
+UI_KEYS_SETTING = ",".join(f"{key}:{role}" for role, key in UI_KEYS.items())
 UI_APP = ROOT / "ui" / "app.py"
+# one signed-in person per role (passwords already chosen, so no forced change at login)
+UI_USERS = {"staff": ("amy", "Staff-pass-2024"), "hotline": ("hank", "Hotline-pass-2024"),
+            "admin": ("ada", "Admin-pass-2024")}
+
+
+def make_users_file(path: Path) -> Path:
+    """An accounts file with UI_USERS (password set, not one-time)."""
+    from core.accounts import AccountStore, hash_password
+
+    store = AccountStore(path)
+    for role, (user, password) in UI_USERS.items():
+        store.add(user, role, name=f"測試{user}")
+        store.set_password_hash(user, hash_password(password))
+    return path
+
+
+def ui_environ(api_url: str, users_file: Path) -> dict[str, str]:
+    """What the launcher gives the pages process (see mishu.launcher.ui_env)."""
+    return {"MISHU_UI_API_URL": api_url, "MISHU_UI_USERS_FILE": str(users_file),
+            "MISHU_UI_COOKIE_KEY": "ui-test-cookie-signing-key-0000000000",
+            "MISHU_UI_STAFF_KEY": UI_KEYS["staff"], "MISHU_UI_HOTLINE_KEY": UI_KEYS["hotline"],
+            "MISHU_UI_ADMIN_KEY": UI_KEYS["admin"]}
 
 
 def free_port() -> int:
@@ -37,10 +60,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def ui_settings(data_dir: Path) -> Any:
+def ui_settings(data_dir: Path, **overrides: Any) -> Any:
     from mishu.settings import Settings
 
-    return Settings(data_dir=data_dir, sources=UI_SOURCES, api_keys=UI_KEYS_SETTING)
+    return Settings(data_dir=data_dir, sources=UI_SOURCES, api_keys=UI_KEYS_SETTING, **overrides)
 
 
 @cache
@@ -77,14 +100,15 @@ class RunningApi:
 
 
 @contextmanager
-def running_api(data_dir: Path) -> Iterator[RunningApi]:
-    """The real FastAPI app (mishu.api.create_app) served by uvicorn in a thread on a free loopback port."""
+def running_api(data_dir: Path, **overrides: Any) -> Iterator[RunningApi]:
+    """The real FastAPI app (mishu.api.app.create_app) served by uvicorn in a thread on a free loopback port;
+    ``overrides`` are Settings fields (for example ``llm_base_url``)."""
     import uvicorn
 
-    from mishu.api import create_app
+    from mishu.api.app import create_app
     from mishu.app import Container
 
-    settings = ui_settings(data_dir)
+    settings = ui_settings(data_dir, **overrides)
     container = Container(settings)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, container), host="127.0.0.1", port=port,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from mishu.settings import SHIPPED_SOURCES
+from knowledge.shipped import SHIPPED_SOURCES
 
 
 @cache

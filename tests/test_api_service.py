@@ -65,7 +65,8 @@ access_level: secret
 底價琥珀密封袋由主持人保管，開標前不得開啟。
 """
 
-KEYS = {"staff": "key-staff-1", "staff2": "key-staff-2", "hotline": "key-hotline-1", "admin": "key-admin-1"}
+KEYS = {"staff": "key-staff-1-0000000000000000", "staff2": "key-staff-2-0000000000000000",
+        "hotline": "key-hotline-1-00000000000000", "admin": "key-admin-1-0000000000000000"}  # 24+ characters
 ROLE_OF = {"staff": "staff", "staff2": "staff", "hotline": "hotline", "admin": "admin"}
 
 
@@ -75,7 +76,7 @@ def H(who: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from mishu.api import create_app
+    from mishu.api.app import create_app
     from mishu.app import Container
     from mishu.settings import Settings
 
@@ -86,7 +87,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         shutil.copy(p, src / p.name)
     (src / "internal-audit-points.md").write_text(RESTRICTED_MD, encoding="utf-8")
     (src / "secret-price-points.md").write_text(SECRET_MD, encoding="utf-8")
-    settings = Settings(_env_file=None, data_dir=root / "data", sources=[src],  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=root / "data", sources=[src],
                         api_keys=",".join(f"{k}:{ROLE_OF[w]}" for w, k in KEYS.items()))
     c = Container(settings)
     report = c.indexer.ingest([src])
@@ -99,7 +100,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture
 def client(env: dict[str, Any]) -> TestClient:
-    return env["client"]  # type: ignore[no-any-return]
+    return env["client"]
 
 
 def audit_rows(env: dict[str, Any], path: str | None = None) -> list[dict[str, Any]]:
@@ -125,7 +126,7 @@ def assert_error(r: Any, status: int, code: str) -> dict[str, Any]:
     err = r.json()["error"]
     assert err["code"] == code
     assert err["message"] and any("\u4e00" <= ch <= "\u9fff" for ch in err["message"])  # zh message
-    return err  # type: ignore[no-any-return]
+    return err
 
 
 # --- health, OpenAPI, auth -----------------------------------------------------------------------
@@ -179,7 +180,7 @@ def test_me_reports_role_and_access_levels(client: TestClient) -> None:
 
 
 def test_no_configured_keys_refuses_everything_but_health(env: dict[str, Any]) -> None:
-    from mishu.api import create_app
+    from mishu.api.app import create_app
 
     app = create_app(env["settings"].model_copy(update={"api_keys": ""}), container=env["container"])
     with TestClient(app) as c2:
@@ -243,7 +244,8 @@ def test_ask_returns_the_design_answer_object_and_audits_citations(env: dict[str
     r = client.post("/v1/ask", json={"question": "押標金的額度怎麼定？", "conversation_id": None}, headers=H("staff"))
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"answer", "refused", "mode", "citations", "tool_calls", "draft", "conversation_id"}
+    assert set(body) == {"answer", "refused", "mode", "citations", "tool_calls", "draft", "facts", "clarify",
+                         "conversation_id"}
     assert body["mode"] == "extractive" and body["refused"] is False and body["citations"]
     for cit in body["citations"]:
         assert set(cit) == {"title", "no", "quote", "amended"}
@@ -411,6 +413,9 @@ def test_draft_tender_notice_from_a_records_case(client: TestClient) -> None:
     d = client.post("/v1/draft", json={"kind": "tender_notice", "case_no": case_no,
                                        "fields": {"開標地點": "本府秘書處採購室"}}, headers=H("staff")).json()
     assert case_no in d["markdown"] and "本府秘書處採購室" in d["markdown"]
+    same = client.post("/v1/draft", json={"kind": "tender_instructions", "case_no": case_no,
+                                          "fields": {"開標地點": "本府秘書處採購室"}}, headers=H("staff")).json()
+    assert same["kind"] == "tender_instructions" and same["markdown"] == d["markdown"]  # tender_notice is an alias
     assert_error(client.post("/v1/draft", json={"kind": "tender_notice", "case_no": "NO-SUCH"}, headers=H("staff")),
                  404, "not_found")
     assert_error(client.post("/v1/draft", json={"kind": "letter", "fields": {"火星欄位": 1}}, headers=H("staff")),
@@ -443,18 +448,22 @@ def test_records_routes(client: TestClient) -> None:
 
 # --- hotline consultations ---------------------------------------------------------------------------
 def test_consultations_create_list_counts_and_csv(client: TestClient) -> None:
-    body = {"occurred_at": "2026-03-02T10:15:00", "caller_agency": "臺中市政府建設局", "category": "招標",
+    from datetime import date, timedelta
+
+    d = date.today() - timedelta(days=1)  # a call logged the next day (within the back-dating window)
+    body = {"occurred_at": f"{d.isoformat()}T10:15:00", "caller_agency": "臺中市政府建設局", "category": "招標",
             "question": "未達公告金額的工程等標期最少幾天？", "answer": "不得少於7日。",
             "citations": [{"title": "招標期限標準", "no": "2"}]}
     r = client.post("/v1/consultations", json=body, headers=H("hotline"))
     assert r.status_code == 201, r.text
     ref = r.json()["ref"]
-    assert ref.startswith("Q20260302-") and r.json()["handled_by"].startswith("hotline:k-")
-    day = client.get("/v1/consultations", params={"day": "2026-03-02"}, headers=H("hotline")).json()
+    assert ref.startswith(f"Q{d:%Y%m%d}-") and r.json()["handled_by"] == "採購專線"  # a display name, no key id
+    day = client.get("/v1/consultations", params={"day": d.isoformat()}, headers=H("hotline")).json()
     assert ref in [x["ref"] for x in day]
-    counts = client.get("/v1/consultations/counts", params={"day": "115.03.02"}, headers=H("admin")).json()
+    roc = f"{d.year - 1911}.{d.month:02d}.{d.day:02d}"
+    counts = client.get("/v1/consultations/counts", params={"day": roc}, headers=H("admin")).json()
     assert counts["by_category"]["招標"] >= 1 and counts["total"] == len(day)
-    csv = client.get("/v1/consultations/export.csv", params={"date_from": "2026-03-02", "date_to": "2026-03-02"},
+    csv = client.get("/v1/consultations/export.csv", params={"date_from": d.isoformat(), "date_to": d.isoformat()},
                      headers=H("hotline"))
     assert csv.headers["content-type"].startswith("text/csv") and "attachment" in csv.headers["content-disposition"]
     assert csv.text.startswith("\ufeffref,") and ref in csv.text and "臺中市政府建設局" in csv.text
@@ -495,7 +504,7 @@ def test_audit_records_refusals_and_search_hits(env: dict[str, Any], client: Tes
 
 def test_audit_failure_keeps_the_response_and_is_logged(env: dict[str, Any], tmp_path: Path,
                                                         caplog: pytest.LogCaptureFixture) -> None:
-    from mishu.api import create_app
+    from mishu.api.app import create_app
 
     settings = env["settings"].model_copy(update={"audit_url": f"sqlite:///{tmp_path / 'audit.sqlite3'}"})
     app = create_app(settings, container=env["container"])
@@ -510,7 +519,7 @@ def test_audit_failure_keeps_the_response_and_is_logged(env: dict[str, Any], tmp
 
 
 def test_an_unexpected_error_is_a_json_500_and_audited(env: dict[str, Any], tmp_path: Path) -> None:
-    from mishu.api import create_app
+    from mishu.api.app import create_app
     from mishu.app import Container
 
     settings = env["settings"].model_copy(update={"records_url": f"sqlite:///{tmp_path / 'rec.sqlite3'}",
@@ -535,7 +544,7 @@ def wait_job(client: TestClient, job_id: str, timeout: float = 30) -> dict[str, 
     while True:
         job = client.get(f"/v1/admin/ingest/{job_id}", headers=H("admin")).json()
         if job["state"] in ("done", "failed") or time.monotonic() > end:
-            return job  # type: ignore[no-any-return]
+            return job
         time.sleep(0.1)
 
 
@@ -576,7 +585,7 @@ def test_admin_upload_validates_ingests_and_never_overwrites_silently(env: dict[
     md = ("---\ntitle: 秘書處青銅會議室借用須知\ndomain: plan\nunit: section\n---\n\n# 秘書處青銅會議室借用須知\n\n"
           "## 一、借用\n\n青銅會議室借用應於三日前登記。\n").encode()
     r = client.post("/v1/admin/upload", files=[("files", ("../青銅會議室.md", md, "text/markdown"))],
-                    headers=H("admin"))
+                    data={"access_level": "public"}, headers=H("admin"))
     assert r.status_code == 201, r.text
     assert r.json()["saved"] == ["青銅會議室.md"]
     job = wait_job(client, r.json()["job"]["id"])
@@ -602,7 +611,7 @@ def test_admin_upload_validates_ingests_and_never_overwrites_silently(env: dict[
     # bad type, too large, empty
     assert_error(client.post("/v1/admin/upload", files=[("files", ("x.exe", b"MZ", "application/octet-stream"))],
                              headers=H("admin")), 415, "unsupported_media_type")
-    from mishu.api import create_app
+    from mishu.api.app import create_app
 
     small = create_app(env["settings"].model_copy(update={"max_file_mb": 0.05}), container=env["container"])
     with TestClient(small) as c_small:
@@ -632,7 +641,7 @@ def test_admin_eval_report_serves_the_latest(env: dict[str, Any], client: TestCl
 # --- several workers ---------------------------------------------------------------------------------
 def test_a_second_worker_sees_conversations_jobs_and_feedback(env: dict[str, Any], client: TestClient) -> None:
     """Two apps, each with its own Container over the same data dir, behave as one service."""
-    from mishu.api import create_app
+    from mishu.api.app import create_app
     from mishu.app import Container
 
     first = client.post("/v1/ask", json={"question": "公告金額以上的工程等標期幾天？"}, headers=H("staff")).json()
@@ -653,7 +662,7 @@ PG_URL = os.environ.get("MISHU_TEST_PG_URL")  # e.g. postgresql+psycopg://user@/
 
 @pytest.mark.skipif(not PG_URL, reason="set MISHU_TEST_PG_URL (a disposable PostgreSQL database) to run")
 def test_audit_feedback_and_jobs_on_postgresql(env: dict[str, Any]) -> None:
-    from mishu.api import create_app
+    from mishu.api.app import create_app
 
     assert PG_URL is not None
     eng = create_engine(PG_URL)

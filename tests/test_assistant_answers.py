@@ -1,7 +1,7 @@
 """The embedded assistant (no LLM) on a real small index: exact numeric answers with cited rules,
 verbatim quotes, refusals, follow-ups, drafting.
 
-Expected values are derived from the rule texts (2026 thresholds, DESIGN.md):
+Expected values are derived from the rule texts (2026 thresholds, docs/DESIGN.md):
 - tiers: 小額 <= 150,000 (中央機關未達公告金額採購招標辦法第5條: 公告金額十分之一以下); 公告金額 1,500,000 以上
   (採購法第13條); 查核金額 工程/財物 50,000,000, 勞務 10,000,000; 巨額 工程 200,000,000, 財物 100,000,000,
   勞務 20,000,000 (投標廠商資格與特殊或巨額採購認定標準第8條, 「以上」 includes the amount).
@@ -58,7 +58,10 @@ BOND = [
 def _tool(answer: Any, name: str) -> dict[str, Any]:
     calls = [t for t in answer.tool_calls if t.name == name and t.error is None]
     assert calls, f"no {name} call in {[t.name for t in answer.tool_calls]}"
-    return calls[0].result
+    assert calls[0].result is not None
+    out = calls[0].result.to_json()  # the answer object's tool_calls[].result (docs/DESIGN.md)
+    assert isinstance(out, dict)
+    return out
 
 
 def _assert_quotes_verbatim(c: Any, answer: Any) -> None:
@@ -102,7 +105,7 @@ def test_bid_bond_cap_exact(small_container: Any, question: str, cap: int) -> No
 def test_answer_object_contract(small_container: Any) -> None:
     a = small_container.assistant.ask("採購法第22條")
     d = a.contract()
-    assert set(d) == {"answer", "refused", "mode", "citations", "tool_calls", "draft"}
+    assert set(d) == {"answer", "refused", "mode", "citations", "tool_calls", "draft", "facts", "clarify"}
     assert d["mode"] == "extractive" and d["refused"] is False and d["draft"] is None
     assert d["citations"][0]["title"] == "政府採購法" and d["citations"][0]["no"] == "22"
     assert set(d["citations"][0]) == {"title", "no", "quote", "amended"}
@@ -158,7 +161,8 @@ def test_records_questions(small_container: Any) -> None:
 
 def test_draft_from_chat_lists_missing_fields(small_container: Any, tmp_path: Any) -> None:
     a = small_container.assistant.ask("幫我擬案號 111S0002 的投標須知")
-    assert a.draft is not None and a.draft.kind == "tender_notice"
+    assert a.draft is not None and a.draft.kind == "tender_instructions"
+    assert a.contract()["draft"]["kind"] == "tender_notice"  # the docs/DESIGN.md name
     assert a.draft.missing_fields and "待補" in a.draft.markdown
     from docx import Document
 

@@ -10,6 +10,7 @@ import pytest
 from assistant.calculators import CalculatorError, bid_bond_and_guarantees
 from assistant.calculators.guarantees import percent_floor, price_difference_guarantee
 from assistant.calculators.models import GuaranteeItem, GuaranteeResult
+from core.vocab import Category
 from tests.helpers import raw_article
 
 ON = date(2026, 11, 27)
@@ -35,8 +36,8 @@ BID_BOND_CAPS = [
 
 
 @pytest.mark.parametrize("budget,category,expected", BID_BOND_CAPS)
-def test_bid_bond_cap(budget: int, category: str, expected: int) -> None:
-    r = bid_bond_and_guarantees(budget, None, category, ON)  # type: ignore[arg-type]
+def test_bid_bond_cap(budget: int, category: Category, expected: int) -> None:
+    r = bid_bond_and_guarantees(budget, None, category, ON)
     bond = item(r, "押標金")
     assert bond.cap_fixed_amount == expected
     assert bond.absolute_cap == 50_000_000 and bond.cap_rate_percent == 5
@@ -55,8 +56,8 @@ REQUIREMENTS = [
 
 
 @pytest.mark.parametrize("budget,category,negotiation,bond_req,perf_req", REQUIREMENTS)
-def test_requirements(budget: int, category: str, negotiation: bool, bond_req: str, perf_req: str) -> None:
-    r = bid_bond_and_guarantees(budget, None, category, ON, negotiation=negotiation)  # type: ignore[arg-type]
+def test_requirements(budget: int, category: Category, negotiation: bool, bond_req: str, perf_req: str) -> None:
+    r = bid_bond_and_guarantees(budget, None, category, ON, negotiation=negotiation)
     assert item(r, "押標金").requirement == bond_req
     assert item(r, "履約保證金").requirement == perf_req
 

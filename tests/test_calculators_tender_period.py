@@ -9,6 +9,7 @@ import pytest
 
 from assistant.calculators import CalculatorError, earliest_deadline, tender_period
 from assistant.calculators.tender_period import Method
+from core.vocab import Category
 from tests.helpers import raw_article
 
 ON = date(2026, 11, 27)
@@ -92,8 +93,8 @@ PERIOD_CASES = [
 
 
 @pytest.mark.parametrize("amount,method,category,opts,expected", PERIOD_CASES)
-def test_minimum_days_table(amount: int | str, method: Method, category: str, opts: dict, expected: int) -> None:
-    r = tender_period(amount, method, category, ON, **opts)  # type: ignore[arg-type]
+def test_minimum_days_table(amount: int | str, method: Method, category: Category, opts: dict, expected: int) -> None:
+    r = tender_period(amount, method, category, ON, **opts)
     assert r.details.minimum_days == expected
     assert r.details.agency_determined is False
     for red in r.details.reductions:
@@ -126,7 +127,7 @@ def test_urgent_below_threshold_is_noted_not_applied() -> None:
     pytest.param(OPEN, {"treaty_procurement": True}, "9", id="條約協定採購-不計算"),
 ])
 def test_agency_determined_periods_have_no_number(method: Method, opts: dict, article: str) -> None:
-    r = tender_period(2_500_000, method, "財物", ON, publication_date=date(2026, 12, 1), **opts)  # type: ignore[arg-type]
+    r = tender_period(2_500_000, method, "財物", ON, publication_date=date(2026, 12, 1), **opts)
     assert r.details.minimum_days is None
     assert r.details.agency_determined is True
     assert r.details.earliest_deadline is None

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistant.calculators import CalculatorError, procurement_amount, procurement_tier
 from assistant.calculators.tier import classify
-from mishu.settings import PROJECT_ROOT
+from core.vocab import Category
+from evals.datasets_io import DATASETS_DIR
 from tests.helpers import raw_article
 
 Y2026 = date(2026, 11, 27)
@@ -54,8 +56,8 @@ TIER_CASES = [
 
 
 @pytest.mark.parametrize("amount,category,on,expected", TIER_CASES)
-def test_tier_table(amount: int | str, category: str, on: date, expected: str) -> None:
-    r = procurement_tier(amount, category, on)  # type: ignore[arg-type]
+def test_tier_table(amount: int | str, category: Category, on: date, expected: str) -> None:
+    r = procurement_tier(amount, category, on)
     assert r.details.tier == expected
     for c in r.citations:
         assert c.quote in raw_article(c.title, c.no), c
@@ -109,9 +111,9 @@ def test_local_small_purchase_note_for_below_tiers() -> None:
     pytest.param(100, "財物", date(1990, 1, 1), "未涵蓋", id="門檻資料前之日期"),
     pytest.param(100, "財物", "2026-01-01", "日期", id="日期為字串"),
 ])
-def test_bad_input_raises_zh(amount: object, category: object, on: object, fragment: str) -> None:
+def test_bad_input_raises_zh(amount: Any, category: Any, on: Any, fragment: str) -> None:
     with pytest.raises(CalculatorError) as exc:
-        procurement_tier(amount, category, on)  # type: ignore[arg-type]
+        procurement_tier(amount, category, on)  # deliberately ill-typed values
     assert fragment in str(exc.value)
 
 
@@ -130,7 +132,7 @@ def test_procurement_amount_rent_and_expansion() -> None:
 
 def test_numeric_dev_tier_items_agree() -> None:
     """Cross-check against the shared numeric dev set (items that give an explicit amount)."""
-    path: Path = PROJECT_ROOT / "evals" / "datasets" / "numeric_dev.jsonl"
+    path: Path = DATASETS_DIR / "numeric_dev.jsonl"
     if not path.exists():
         pytest.skip("numeric dev set not present")
     checked = 0

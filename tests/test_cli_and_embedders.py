@@ -1,4 +1,4 @@
-"""The `mishu` CLI contract (DESIGN.md) on the shared small index, and the embedder backends."""
+"""The `mishu` CLI contract (docs/DESIGN.md) on the shared small index, and the embedder backends."""
 
 from __future__ import annotations
 

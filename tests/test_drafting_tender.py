@@ -13,10 +13,10 @@ from assistant.drafting import (
     CaseInput,
     CaseInputError,
     TenderTemplate,
-    draft_tender_notice,
+    draft_tender_instructions,
     to_docx,
 )
-from assistant.drafting.tender import draft_tender_instructions
+from assistant.drafting.tender import build_tender_instructions
 from assistant.models import Draft
 from knowledge.records import RecordsService, init_db, load_sample
 
@@ -37,15 +37,15 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> RecordsService:
     return RecordsService(engine)
 
 
-def draft(articles: ArticleIndex, **fields: object):  # type: ignore[no-untyped-def]
-    return draft_tender_instructions(CaseInput.from_dict(fields), on=ON, articles=articles)
+def draft(articles: ArticleIndex, **fields: object):
+    return build_tender_instructions(CaseInput.from_dict(fields), on=ON, articles=articles)
 
 
-def point(d, no: str):  # type: ignore[no-untyped-def]
+def point(d, no: str):
     return next(p for p in d.points if p.no == no)
 
 
-def point_text(d, no: str) -> str:  # type: ignore[no-untyped-def]
+def point_text(d, no: str) -> str:
     return point(d, no).markdown()
 
 
@@ -59,7 +59,7 @@ def test_sample_case_drafts_to_valid_docx(records: RecordsService, articles: Art
     assert found, "the sample data has 財物 公開招標 cases"
     case = records.lookup_case(found[0].case_no)
     assert case is not None
-    d = draft_tender_notice(case, on=ON, articles=articles)
+    d = draft_tender_instructions(case, on=ON, articles=articles)
     assert d.case_no == case.case_no
     assert f"案號：{case.case_no}" in d.markdown
     assert "■(2)財物" in point_text(d, "3")
@@ -90,7 +90,9 @@ def test_sample_case_drafts_to_valid_docx(records: RecordsService, articles: Art
 def test_to_draft_matches_answer_contract(articles: ArticleIndex, tmp_path: Path) -> None:
     d = draft(articles, **BASE)
     out = d.to_draft()
-    assert isinstance(out, Draft) and out.kind == "tender_notice"
+    assert isinstance(out, Draft) and out.kind == "tender_instructions"
+    assert out.model_dump()["kind"] == "tender_notice"  # the answer object's name (docs/DESIGN.md)
+    assert Draft.model_validate(out.model_dump()).kind == "tender_instructions"  # and it reads back
     assert out.missing_fields == d.missing_fields and out.markdown == d.markdown
     # the answer-object Draft itself can be written too
     path = to_docx(out, tmp_path / "answer.docx")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ingest.zh import to_traditional
+from core.text import to_traditional
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "evals" / "datasets"
@@ -96,7 +96,7 @@ def facts_not_in_gold(gold: Gold, facts: list[str]) -> list[str]:
 
 
 def expected_tier(amount: int, category: str) -> str:
-    """Tier from the 2026 thresholds in DESIGN.md (kept independent of the calculators under test)."""
+    """Tier from the 2026 thresholds in docs/DESIGN.md (kept independent of the calculators under test)."""
     audit = {"工程": 50_000_000, "財物": 50_000_000, "勞務": 10_000_000}[category]
     huge = {"工程": 200_000_000, "財物": 100_000_000, "勞務": 20_000_000}[category]
     if amount >= huge:
@@ -212,7 +212,7 @@ def test_domain_mix_of_retrieval_set() -> None:
 
 @pytest.mark.parametrize("name", OWN_FILES)
 def test_script_matches_style(name: str) -> None:
-    import opencc  # type: ignore[import-untyped]
+    import opencc
 
     s2t = opencc.OpenCC("s2t")
     for row in load(name):

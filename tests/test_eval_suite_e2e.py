@@ -13,8 +13,9 @@ import pytest
 
 from evals.datasets_io import DATASETS_DIR, read_jsonl
 from evals.runner import SuiteError, run_suite
+from knowledge.shipped import SHIPPED_SOURCES
 from mishu.app import Container
-from mishu.settings import SHIPPED_SOURCES, Settings
+from mishu.settings import Settings
 
 FILES = [SHIPPED_SOURCES / p for p in ("procurement/tender-period-standards.json",
                                        "procurement/bid-bond-guarantee-rules.json", "archives/archives-act.json")]

@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 
 from evals.datasets_io import DATASETS_DIR, read_jsonl
+from evals.gate import gate
 from evals.report import write_report
 from evals.runner import run_suite
-from evals.suite import build_report, gate
+from evals.suite import build_report
+from knowledge.shipped import SHIPPED_SOURCES
 from mishu.app import Container
-from mishu.settings import SHIPPED_SOURCES, Settings
+from mishu.settings import Settings
 
 FILES = [SHIPPED_SOURCES / p for p in ("procurement/procurement-act.json", "procurement/tender-period-standards.json",
                                        "procurement/bid-bond-guarantee-rules.json", "archives/archives-act.json")]
@@ -69,7 +71,7 @@ def test_disabling_lexical_retrieval_fails_the_gate(env: tuple[Container, Path],
 
 def test_cli_entry_point_gate_fails_with_lexical_disabled(env: tuple[Container, Path], tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    from evals.suite import cmd_eval_all, cmd_eval_baseline_update
+    from mishu.evalcli import cmd_eval_all, cmd_eval_baseline_update
 
     c, ds = env
     settings = c.settings

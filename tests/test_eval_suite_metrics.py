@@ -11,7 +11,7 @@ import pytest
 from assistant.calculators import ArticleIndex, bid_bond_and_guarantees, procurement_tier, tender_period
 from evals import answer_metrics as am
 from evals.datasets_io import dataset_path, read_jsonl
-from evals.runner import Corpus, ItemResult, _Asked, aggregate_families, score_answer
+from evals.runner import Asked, Corpus, ItemResult, aggregate_families, score_answer
 
 LAWS = ArticleIndex.load()
 ON = date(2026, 6, 1)
@@ -113,12 +113,12 @@ def test_refusal_scores_and_false_refusal_rate() -> None:
 def test_refused_answerable_item_is_a_false_refusal_and_fails() -> None:
     item = {"id": "t-1", "query": "押標金上限", "domain": "procurement", "gold": [{"title": ART_9[0], "no": "9"}],
             "key_facts": ["百分之五"], "refuse": False}
-    refused = score_answer(item, _Asked(answer("知識庫無法回答這個問題。", refused=True), 5.0), CORPUS,
+    refused = score_answer(item, Asked(answer("知識庫無法回答這個問題。", refused=True), 5.0), CORPUS,
                            family="answers")
     assert not refused.passed and refused.metrics["refused"] == 1.0
     assert refused.metrics["citation_recall"] == 0.0
     oos = {"id": "t-2", "query": "今天天氣如何", "domain": "out_of_scope", "gold": [], "refuse": True}
-    ok = score_answer(oos, _Asked(answer("這不在知識庫範圍內。", refused=True), 4.0), CORPUS, family="answers")
+    ok = score_answer(oos, Asked(answer("這不在知識庫範圍內。", refused=True), 4.0), CORPUS, family="answers")
     assert ok.passed
     agg = aggregate_families([refused, ok])
     assert agg["refusal"]["overall"]["false_refusal_rate"] == 1.0
@@ -129,9 +129,9 @@ def test_refused_answerable_item_is_a_false_refusal_and_fails() -> None:
 def test_fabricated_quote_fails_the_item_and_lowers_faithfulness() -> None:
     item = {"id": "t-3", "query": "押標金上限", "domain": "procurement", "gold": [{"title": ART_9[0], "no": "9"}],
             "key_facts": ["新臺幣五千萬元"], "refuse": False}
-    good = score_answer(item, _Asked(answer("上限如下。", [cite(*ART_9, QUOTE_9)]), 3.0), CORPUS, family="answers")
+    good = score_answer(item, Asked(answer("上限如下。", [cite(*ART_9, QUOTE_9)]), 3.0), CORPUS, family="answers")
     bad = score_answer({**item, "id": "t-4"},
-                       _Asked(answer("上限如下。", [cite(*ART_9, "但不得逾新臺幣五千萬元，且不得少於一萬元。")]), 3.0),
+                       Asked(answer("上限如下。", [cite(*ART_9, "但不得逾新臺幣五千萬元，且不得少於一萬元。")]), 3.0),
                        CORPUS, family="answers")
     assert good.passed and not bad.passed
     assert bad.details["quote_failures"][0]["reason"] == "引文不在條文中"
@@ -220,3 +220,15 @@ def test_family_aggregates_per_domain() -> None:
     agg = aggregate_families(items)["retrieval"]
     assert agg["overall"]["hit@5"] == pytest.approx(0.6667, abs=1e-4)
     assert agg["by_domain"]["archives"]["hit@5"] == 0.5 and agg["by_domain"]["archives"]["n"] == 2
+
+
+@pytest.mark.parametrize("text,stated", [
+    ("押標金原則不逾12萬5,000元", True),  # the 萬 form the calculators write
+    ("押標金原則不逾125,000元", True),
+    ("押標金原則不逾12.5萬元", True),
+    ("押標金原則不逾12萬元", False),
+    ("押標金原則不逾25萬元", False),
+])
+def test_numeric_stated_accepts_every_exact_written_form(text: str, stated: bool) -> None:
+    share, missing = am.numeric_stated({"bid_bond_cap": 125_000, "exempt_allowed": True}, text)
+    assert share == (1.0 if stated else 0.0) and (missing == [] if stated else missing == ["bid_bond_cap"])

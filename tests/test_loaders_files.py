@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from fixtures.ingest_docs import make_blank_pdf, make_docx, make_pdf
 
+from core.access import AccessLevel
+from core.vocab import Domain, Unit
 from ingest.loaders import load_path
-from ingest.models import AccessLevel, Domain, IngestError, Unit
+from ingest.models import IngestError
 from ingest.structure import parse_structure
 
 MAX = 2_000_000

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from fixtures.ingest_docs import SOURCES
 
+from core.vocab import Domain, Unit
 from ingest.loaders import SUPPORTED_SUFFIXES, load_path
-from ingest.models import Domain, IngestError, Unit
+from ingest.models import IngestError
 from ingest.structure import parse_structure
 
 MAX = 5_000_000

@@ -1,4 +1,5 @@
-"""Incremental, safe re-indexing on a real index (USE embedder, embedded Chroma, bm25s, SQLite)."""
+"""Incremental, safe re-indexing (content hashes, skips, swaps, crash safety) on a real index: embedded Chroma,
+bm25s, SQLite, with the small deterministic ``HashingEmbedder`` (ranking is not under test here)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from mishu.app import Container
 from mishu.settings import Settings
+from tests.fakes import hashing_container
 
 SRC = Path(__file__).resolve().parent.parent / "knowledge" / "sources"
 
@@ -32,7 +34,7 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def _container(tmp_path: Path, root: Path) -> Container:
-    return Container(Settings(data_dir=tmp_path / "data", sources=[root]))
+    return hashing_container(Settings(data_dir=tmp_path / "data", sources=[root]))
 
 
 def test_unchanged_skipped_changed_replaced_removed(tmp_path: Path, corpus: Path) -> None:
@@ -122,7 +124,8 @@ def test_interrupted_ingest_keeps_previous_index(tmp_path: Path, corpus: Path) -
     assert c.store.ids() - c.registry.chunk_ids()
     rep = c.indexer.ingest([corpus])
     assert rep.updated and c.store.ids() == c.registry.chunk_ids()
-    assert "中斷測試" in c.kb.get_article("招標期限標準", "1").text  # type: ignore[union-attr]
+    article = c.kb.get_article("招標期限標準", "1")
+    assert article is not None and "中斷測試" in article.text
 
 
 def test_restricted_document_hidden_from_roles_without_access(tmp_path: Path, corpus: Path) -> None:
@@ -133,7 +136,7 @@ def test_restricted_document_hidden_from_roles_without_access(tmp_path: Path, co
         encoding="utf-8")
     c = _container(tmp_path, corpus)
     c.indexer.ingest([corpus])
-    from knowledge.access import allowed_levels
+    from core.access import allowed_levels
 
     hotline = c.retriever.search("琥珀色識別證", 5, allowed=allowed_levels("hotline"))
     staff = c.retriever.search("琥珀色識別證", 5, allowed=allowed_levels("staff"))

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from knowledge.records import import_bundle, import_file, import_records, init_db
-from knowledge.records.amounts import parse_amount
 from knowledge.records.models import ProcurementCase, TenderEvent, Vendor
 from knowledge.records.taxid import complete_tax_id, is_valid_tax_id, tax_id_error
 
@@ -54,27 +53,6 @@ def test_tax_id_checksum() -> None:
     assert tax_id_error("12345678") == "統一編號「12345678」檢查碼不正確"
     assert "8位數字" in (tax_id_error("1234") or "")
     assert is_valid_tax_id(complete_tax_id("0000001"))
-
-
-@pytest.mark.parametrize(("text", "value"), [
-    ("1,500,000", 1_500_000), ("150萬", 1_500_000), ("1.5億", 150_000_000), ("新臺幣150萬元", 1_500_000),
-    ("NT$12,345", 12_345), ("150萬5000", 1_505_000), ("３０萬", 300_000), ("一百五十萬", 1_500_000), (42, 42),
-])
-def test_parse_amount(text, value) -> None:
-    assert parse_amount(text) == value
-
-
-@pytest.mark.parametrize("bad", ["abc", "", "-5", "1.23456萬元", "150萬多", "1,500,00", "15,00000"])
-def test_parse_amount_rejects(bad) -> None:
-    with pytest.raises(ValueError, match="金額|千分位"):
-        parse_amount(bad)
-
-
-def test_parse_amount_agrees_with_the_calculators_parser() -> None:
-    """Users type amounts the same way everywhere; the records importer must read them the same."""
-    calc = pytest.importorskip("assistant.calculators.amounts")
-    for text in ("1,500,000", "150萬", "1.5億", "新臺幣150萬元", "NT$12,345", "150萬5000", "３０萬", "一百五十萬"):
-        assert parse_amount(text) == calc.parse_amount_twd(text), text
 
 
 # --- happy paths ----------------------------------------------------------------------------------

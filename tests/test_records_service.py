@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -109,151 +110,6 @@ def _load(engine) -> None:
 PG_URL = os.environ.get("MISHU_TEST_PG_URL")  # e.g. postgresql+psycopg://user@/db?host=/tmp/pg (disposable DB)
 
 
-@pytest.fixture(params=[
-    "sqlite",
-    pytest.param("postgresql", marks=[pytest.mark.live,
-                                      pytest.mark.skipif(not PG_URL, reason="set MISHU_TEST_PG_URL to run on PostgreSQL")]),
-])
-def svc(request: pytest.FixtureRequest, tmp_path: Path):
-    """The same service suite runs on SQLite and (opt-in) on a disposable PostgreSQL database."""
-    url = f"sqlite:///{tmp_path / 'rec.sqlite3'}" if request.param == "sqlite" else str(PG_URL)
-    engine = make_engine(url)
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
-    _load(engine)
-    service = RecordsService(engine)
-    yield service
-    service.close()
-    if request.param != "sqlite":
-        Base.metadata.drop_all(engine)
-    engine.dispose()
-
-
-# --- cases ----------------------------------------------------------------------------------------
-def test_lookup_case(svc: RecordsService) -> None:
-    case = svc.lookup_case(" １１４A001 ")
-    assert case is not None
-    assert case.vendor_name == "範例測試甲資訊有限公司" and case.award_amount == 1_300_000
-    assert [e.kind for e in case.events] == ["公告", "開標", "流標", "重新招標", "開標", "決標"]
-    assert case.events[2].cause_label == "投標廠商未達三家"
-    assert svc.lookup_case("999X") is None
-
-
-def test_find_cases_filters(svc: RecordsService) -> None:
-    assert [c.case_no for c in svc.find_cases(min_amount=1_500_000)] == ["114A002", "114A003", "114A001"]
-    assert {c.case_no for c in svc.find_cases(category="財物")} == {"114A001", "114A004"}
-    assert [c.case_no for c in svc.find_cases(text="清潔")] == ["114A002"]
-    assert [c.case_no for c in svc.find_cases(text="114A00", unit="文書科", date_from=date(2025, 1, 10))] == ["114A003"]
-    assert [c.case_no for c in svc.find_cases(status="流標", method="公開招標")] == ["114A002"]
-    assert [c.case_no for c in svc.find_cases(max_amount=150_000)] == ["114A004"]
-    assert len(svc.find_cases(limit=2)) == 2
-    # not yet announced (籌備中) sorts last on every backend
-    assert [c.case_no for c in svc.find_cases(unit="文書科")] == ["114A003", "114A001", "114A005"]
-    assert svc.find_cases(text="%") == []  # wildcards are literal
-    with pytest.raises(RecordsValidationError, match="類別"):
-        svc.find_cases(category="家具")
-
-
-def test_text_dates_and_amounts_are_accepted(svc: RecordsService) -> None:
-    """Tools may pass ROC dates and 萬 amounts as text; bad text is a zh-TW validation error."""
-    assert [c.case_no for c in svc.find_cases(date_from="114.01.10", min_amount="150萬")] == ["114A002", "114A003"]
-    assert svc.failed_tender_report("unit", date_from="民國114年2月1日").rounds == 4
-    assert svc.vendor_suspension_check(V2, on="114/7/1").suspended
-    with pytest.raises(RecordsValidationError, match="無法辨識的日期") as err:
-        svc.find_cases(date_to="下週")
-    assert err.value.issues[0][0] == "date_to"
-    with pytest.raises(RecordsValidationError, match="金額"):
-        svc.find_cases(max_amount="很多")
-
-
-# --- failed tender report --------------------------------------------------------------------------
-def test_failed_tender_report_totals_and_units(svc: RecordsService) -> None:
-    rep = svc.failed_tender_report("unit")
-    assert (rep.rounds, rep.failed, rep.opened, rep.rate) == (5, 3, 5, 0.6)
-    rows = {r.key: (r.rounds, r.failed, r.rate) for r in rep.rows}
-    assert rows == {"文書科": (3, 1, 0.3333), "事務科": (2, 2, 1.0)}
-    assert rep.rows[0].key == "事務科"  # most failures first
-
-
-def test_failed_tender_report_by_cause_month_category(svc: RecordsService) -> None:
-    by_cause = svc.failed_tender_report("cause")
-    assert {r.key: (r.failed, r.rate, r.share) for r in by_cause.rows} == {
-        "UNDER_3": (1, 0.2, 0.3333), "OVER_BASE": (1, 0.2, 0.3333), "NO_BID": (1, 0.2, 0.3333)}
-    assert {r.label for r in by_cause.rows} == {"投標廠商未達三家", "超過底價無法減價", "無廠商投標"}
-    by_month = svc.failed_tender_report("month")
-    assert [(r.key, r.rounds, r.failed) for r in by_month.rows] == [
-        ("2025-01", 1, 1), ("2025-02", 2, 0), ("2025-03", 1, 1), ("2025-04", 1, 1)]
-    by_cat = svc.failed_tender_report("category")
-    assert {r.key: (r.rounds, r.failed) for r in by_cat.rows} == {"財物": (2, 1), "勞務": (2, 2), "工程": (1, 0)}
-
-
-def test_failed_tender_report_filters(svc: RecordsService) -> None:
-    rep = svc.failed_tender_report("unit", date_from=date(2025, 2, 1))
-    assert (rep.rounds, rep.failed, rep.rate) == (4, 2, 0.5)
-    rep = svc.failed_tender_report("cause", unit="文書科", date_to=date(2025, 1, 31))
-    assert (rep.rounds, rep.failed) == (1, 1) and rep.rows[0].key == "UNDER_3"
-    empty = svc.failed_tender_report("unit", date_from=date(2030, 1, 1))
-    assert (empty.rounds, empty.rate, empty.rows) == (0, None, [])
-    with pytest.raises(RecordsValidationError):
-        svc.failed_tender_report("vendor")  # type: ignore[arg-type]
-
-
-# --- vendors --------------------------------------------------------------------------------------
-def test_vendor_suspension_check(svc: RecordsService) -> None:
-    r = svc.vendor_suspension_check(V2, on=date(2025, 7, 1))
-    assert r.found and r.suspended
-    (v,) = r.vendors
-    assert [s.ground_item for s in v.active_suspensions] == [7]
-    assert v.active_suspensions[0].legal_basis == "政府採購法第101條第1項第7款"
-    assert v.active_suspensions[0].ground_label == "得標後無正當理由而不訂約"
-    assert [s.start_on for s in v.past_suspensions] == [date(2024, 1, 1)]
-    assert svc.vendor_suspension_check(V2, on=date(2025, 11, 30)).suspended  # end date inclusive
-    later = svc.vendor_suspension_check(V2, on=date(2025, 12, 1))
-    assert not later.suspended and len(later.vendors[0].past_suspensions) == 2
-    by_name = svc.vendor_suspension_check("範例", on=date(2026, 1, 15))
-    assert {(v.tax_id, v.suspended) for v in by_name.vendors} == {(V1, False), (V2, False), (V3, True)}
-    assert not svc.vendor_suspension_check("不存在的公司", on=date(2025, 1, 1)).found
-    assert [c.case_no for c in svc.find_cases(text="114a00", max_amount=150_000)] == ["114A004"]
-    with pytest.raises(RecordsValidationError, match="檢查碼"):
-        svc.vendor_suspension_check("12345678", on=date(2025, 1, 1))
-
-
-# --- archives -------------------------------------------------------------------------------------
-def test_retention_lookup(svc: RecordsService) -> None:
-    assert [(r.class_code, r.retention) for r in svc.retention_lookup("S02")] == [("S02.01", "永久"), ("S02.08", "3年")]
-    assert [r.class_code for r in svc.retention_lookup("流標")] == ["S01.04"]
-    assert [r.class_code for r in svc.retention_lookup("收發 交換")] == ["S02.08"]  # title + note words
-    (perm,) = svc.retention_lookup("s02.01")  # case-insensitive on SQLite and PostgreSQL
-    assert perm.permanent and perm.retention_years is None
-    assert svc.retention_lookup("太空") == []
-
-
-# --- building safety ------------------------------------------------------------------------------
-def test_building_safety_status(svc: RecordsService) -> None:
-    st = svc.building_safety_status(on=date(2025, 10, 1))
-    aeds = {a.serial: a for a in st.aeds}
-    assert aeds["X1"].check_overdue and aeds["X1"].next_check_due == date(2025, 9, 1) and aeds["X1"].pads_expired
-    assert not aeds["X2"].check_overdue and aeds["X2"].next_check_due == date(2026, 2, 28)
-    assert aeds["X2"].expiring_soon and not aeds["X2"].battery_expired
-    assert aeds["X3"].check_overdue and aeds["X3"].issues[0] == "尚無檢查紀錄"
-    assert st.aeds_with_issues == 3
-    assert st.last_drill is not None and st.last_drill.held_on == date(2025, 8, 20) and not st.last_drill.qualifies
-    assert st.last_qualifying_drill is not None and st.last_qualifying_drill.held_on == date(2025, 3, 15)
-    assert st.drill_next_due == date(2025, 9, 15) and not st.drill_rule_met
-    assert svc.building_safety_status(on=date(2025, 9, 10)).drill_rule_met
-    insp = {i.kind: i for i in st.inspections}
-    assert insp["消防安全設備檢修申報"].last_inspected_on == date(2025, 9, 20)  # latest record per kind
-    assert not insp["消防安全設備檢修申報"].overdue
-    assert insp["飲用水設備水質檢驗"].due_soon and insp["昇降設備安全檢查"].overdue
-    assert (st.inspections_overdue, st.inspections_due_soon) == (1, 1)
-    assert {c.title for c in st.citations} == {"公共場所必要緊急救護設備管理辦法", "消防法施行細則"}
-
-
-def test_add_months_clamps_day() -> None:
-    assert add_months(date(2025, 8, 31), 6) == date(2026, 2, 28)
-    assert add_months(date(2025, 3, 15), -12) == date(2024, 3, 15)
-
-
 # --- consultations --------------------------------------------------------------------------------
 def _log(svc: RecordsService, when: str | datetime, category: str = "招標", **kw: Any) -> Any:
     args: dict[str, Any] = {"occurred_at": when, "caller_agency": "某區公所", "category": category, "question": "問題",
@@ -262,77 +118,237 @@ def _log(svc: RecordsService, when: str | datetime, category: str = "招標", **
     return svc.log_consultation(**args)
 
 
-def test_log_list_count_consultations(svc: RecordsService) -> None:
-    a = _log(svc, "2025-10-01 09:30")
-    b = _log(svc, "114年10月1日 14:05", "爭議", follow_up=True, follow_up_note="待回電")
-    c = _log(svc, datetime(2025, 10, 2, 10, 0))
-    assert (a.ref, b.ref, c.ref) == ("Q20251001-001", "Q20251001-002", "Q20251002-001")
-    assert b.occurred_at == datetime(2025, 10, 1, 14, 5)
-    day = svc.list_consultations(day=date(2025, 10, 1))
-    assert [x.ref for x in day] == ["Q20251001-001", "Q20251001-002"]
-    assert [x.ref for x in svc.list_consultations(category="招標")] == ["Q20251001-001", "Q20251002-001"]
-    assert [x.ref for x in svc.list_consultations(follow_up=True)] == ["Q20251001-002"]
-    counts = svc.consultation_counts(date(2025, 10, 1))
-    assert counts.total == 2 and counts.follow_up == 1
-    assert counts.by_category == {"招標": 1, "決標": 0, "履約": 0, "驗收": 0, "爭議": 1, "其他": 0}
-    assert svc.consultation_counts(date(2025, 10, 3)).total == 0
-    assert svc.consultation_counts("114年10月1日").total == 2
-    assert [x.ref for x in svc.list_consultations(day="2025-10-02")] == ["Q20251002-001"]
+class RecordsStoreContract:
+    """The records service's behaviour on one database backend; subclasses give ``url(tmp_path)``."""
+
+    def url(self, tmp_path: Path) -> str:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def svc(self, tmp_path: Path) -> Iterator[RecordsService]:
+        engine = make_engine(self.url(tmp_path))
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+        _load(engine)
+        service = RecordsService(engine)
+        yield service
+        service.close()
+        Base.metadata.drop_all(engine)
+        engine.dispose()
+
+    # --- cases ----------------------------------------------------------------------------------------
+    def test_lookup_case(self, svc: RecordsService) -> None:
+        case = svc.lookup_case(" １１４A001 ")
+        assert case is not None
+        assert case.vendor_name == "範例測試甲資訊有限公司" and case.award_amount == 1_300_000
+        assert [e.kind for e in case.events] == ["公告", "開標", "流標", "重新招標", "開標", "決標"]
+        assert case.events[2].cause_label == "投標廠商未達三家"
+        assert svc.lookup_case("999X") is None
 
 
-def test_log_consultation_validation(svc: RecordsService) -> None:
-    with pytest.raises(RecordsValidationError) as err:
-        _log(svc, "2025-10-01 09:30", "閒聊")
-    assert err.value.issues[0][0] == "category"
-    with pytest.raises(RecordsValidationError, match="追蹤說明"):
-        _log(svc, "2025-10-01 09:30", follow_up=True)
-    with pytest.raises(RecordsValidationError, match="title 與 no"):
-        _log(svc, "2025-10-01 09:30", citations=[{"title": "政府採購法"}])
-    with pytest.raises(RecordsValidationError, match="日期"):
-        _log(svc, "昨天下午")
-    assert svc.list_consultations() == []
+    def test_find_cases_filters(self, svc: RecordsService) -> None:
+        assert [c.case_no for c in svc.find_cases(min_amount=1_500_000)] == ["114A002", "114A003", "114A001"]
+        assert {c.case_no for c in svc.find_cases(category="財物")} == {"114A001", "114A004"}
+        assert [c.case_no for c in svc.find_cases(text="清潔")] == ["114A002"]
+        assert [c.case_no for c in svc.find_cases(text="114A00", unit="文書科", date_from=date(2025, 1, 10))] == ["114A003"]
+        assert [c.case_no for c in svc.find_cases(status="流標", method="公開招標")] == ["114A002"]
+        assert [c.case_no for c in svc.find_cases(max_amount=150_000)] == ["114A004"]
+        assert len(svc.find_cases(limit=2)) == 2
+        # not yet announced (籌備中) sorts last on every backend
+        assert [c.case_no for c in svc.find_cases(unit="文書科")] == ["114A003", "114A001", "114A005"]
+        assert svc.find_cases(text="%") == []  # wildcards are literal
+        with pytest.raises(RecordsValidationError, match="類別"):
+            svc.find_cases(category="家具")
 
 
-def test_export_consultations_csv_round_trips(svc: RecordsService, tmp_path: Path) -> None:
-    _log(svc, "2025-10-01 09:30", question="逗號, 與\"引號\"", citations=[{"title": "政府採購法", "no": "22-1"}])
-    _log(svc, "2025-10-05 11:00", "驗收")
-    text_out = svc.export_consultations_csv(date_from=date(2025, 10, 1), date_to=date(2025, 10, 1))
-    rows = list(csv.DictReader(io.StringIO(text_out)))
-    assert len(rows) == 1 and rows[0]["question"] == "逗號, 與\"引號\"" and rows[0]["occurred_at"] == "2025-10-01 09:30"
-    path = tmp_path / "export.csv"
-    path.write_text(svc.export_consultations_csv(), encoding="utf-8")
-    other = init_db(f"sqlite:///{tmp_path / 'other.sqlite3'}")
-    rep = import_file(other, "consultations", path)
-    assert rep.ok and rep.inserted == 2, rep.errors
-    moved = RecordsService(other).list_consultations()
-    assert [(c.ref, c.citations[0].no) for c in moved] == [("Q20251001-001", "22-1"), ("Q20251005-001", "48")]
-    other.dispose()
+    def test_text_dates_and_amounts_are_accepted(self, svc: RecordsService) -> None:
+        """Tools may pass ROC dates and 萬 amounts as text; bad text is a zh-TW validation error."""
+        assert [c.case_no for c in svc.find_cases(date_from="114.01.10", min_amount="150萬")] == ["114A002", "114A003"]
+        assert svc.failed_tender_report("unit", date_from="民國114年2月1日").rounds == 4
+        assert svc.vendor_suspension_check(V2, on="114/7/1").suspended
+        with pytest.raises(RecordsValidationError, match="無法辨識的日期") as err:
+            svc.find_cases(date_to="下週")
+        assert err.value.issues[0][0] == "date_to"
+        with pytest.raises(RecordsValidationError, match="金額"):
+            svc.find_cases(max_amount="很多")
 
 
-# --- seed teachers --------------------------------------------------------------------------------
-def test_find_seed_teachers(svc: RecordsService) -> None:
-    assert [t.name for t in svc.find_seed_teachers("西屯區")] == ["李○華", "王○明"]
-    assert [t.name for t in svc.find_seed_teachers("台中市和平區")] == ["陳○君"]
-    assert svc.find_seed_teachers("大安") == []
-    with pytest.raises(RecordsValidationError, match="不是臺中市的行政區"):
-        svc.find_seed_teachers("信義區")
+    # --- failed tender report --------------------------------------------------------------------------
+    def test_failed_tender_report_totals_and_units(self, svc: RecordsService) -> None:
+        rep = svc.failed_tender_report("unit")
+        assert (rep.rounds, rep.failed, rep.opened, rep.rate) == (5, 3, 5, 0.6)
+        rows = {r.key: (r.rounds, r.failed, r.rate) for r in rep.rows}
+        assert rows == {"文書科": (3, 1, 0.3333), "事務科": (2, 2, 1.0)}
+        assert rep.rows[0].key == "事務科"  # most failures first
 
 
-# --- read-only guarantee --------------------------------------------------------------------------
-def test_read_sessions_cannot_write(svc: RecordsService) -> None:
-    ro = ReadOnlyAccess(svc.engine)
-    with ro.session() as s, pytest.raises((OperationalError, InternalError),
-                                          match="readonly|read-only|query_only"):
-        s.execute(text("DELETE FROM rec_vendors"))
-    with ro.session() as s, pytest.raises(ReadOnlyViolation):
-        s.add(Vendor(tax_id=complete_tax_id("4000004"), name="x"))
-        s.flush()
-    with ro.session() as s:
-        s.get(Vendor, 1).name = "改名"  # type: ignore[union-attr]
-    ro.dispose()
-    with Session(svc.engine) as s:
-        assert s.scalar(select(func.count()).select_from(Vendor)) == 3
-        assert "改名" not in s.scalars(select(Vendor.name)).all()
+    def test_failed_tender_report_by_cause_month_category(self, svc: RecordsService) -> None:
+        by_cause = svc.failed_tender_report("cause")
+        assert {r.key: (r.failed, r.rate, r.share) for r in by_cause.rows} == {
+            "UNDER_3": (1, 0.2, 0.3333), "OVER_BASE": (1, 0.2, 0.3333), "NO_BID": (1, 0.2, 0.3333)}
+        assert {r.label for r in by_cause.rows} == {"投標廠商未達三家", "超過底價無法減價", "無廠商投標"}
+        by_month = svc.failed_tender_report("month")
+        assert [(r.key, r.rounds, r.failed) for r in by_month.rows] == [
+            ("2025-01", 1, 1), ("2025-02", 2, 0), ("2025-03", 1, 1), ("2025-04", 1, 1)]
+        by_cat = svc.failed_tender_report("category")
+        assert {r.key: (r.rounds, r.failed) for r in by_cat.rows} == {"財物": (2, 1), "勞務": (2, 2), "工程": (1, 0)}
+
+
+    def test_failed_tender_report_filters(self, svc: RecordsService) -> None:
+        rep = svc.failed_tender_report("unit", date_from=date(2025, 2, 1))
+        assert (rep.rounds, rep.failed, rep.rate) == (4, 2, 0.5)
+        rep = svc.failed_tender_report("cause", unit="文書科", date_to=date(2025, 1, 31))
+        assert (rep.rounds, rep.failed) == (1, 1) and rep.rows[0].key == "UNDER_3"
+        empty = svc.failed_tender_report("unit", date_from=date(2030, 1, 1))
+        assert (empty.rounds, empty.rate, empty.rows) == (0, None, [])
+        with pytest.raises(RecordsValidationError):
+            bad_group: Any = "vendor"  # deliberately not one of the allowed groupings
+            svc.failed_tender_report(bad_group)
+
+
+    # --- vendors --------------------------------------------------------------------------------------
+    def test_vendor_suspension_check(self, svc: RecordsService) -> None:
+        r = svc.vendor_suspension_check(V2, on=date(2025, 7, 1))
+        assert r.found and r.suspended
+        (v,) = r.vendors
+        assert [s.ground_item for s in v.active_suspensions] == [7]
+        assert v.active_suspensions[0].legal_basis == "政府採購法第101條第1項第7款"
+        assert v.active_suspensions[0].ground_label == "得標後無正當理由而不訂約"
+        assert [s.start_on for s in v.past_suspensions] == [date(2024, 1, 1)]
+        assert svc.vendor_suspension_check(V2, on=date(2025, 11, 30)).suspended  # end date inclusive
+        later = svc.vendor_suspension_check(V2, on=date(2025, 12, 1))
+        assert not later.suspended and len(later.vendors[0].past_suspensions) == 2
+        by_name = svc.vendor_suspension_check("範例", on=date(2026, 1, 15))
+        assert {(v.tax_id, v.suspended) for v in by_name.vendors} == {(V1, False), (V2, False), (V3, True)}
+        assert not svc.vendor_suspension_check("不存在的公司", on=date(2025, 1, 1)).found
+        assert [c.case_no for c in svc.find_cases(text="114a00", max_amount=150_000)] == ["114A004"]
+        with pytest.raises(RecordsValidationError, match="檢查碼"):
+            svc.vendor_suspension_check("12345678", on=date(2025, 1, 1))
+
+
+    # --- archives -------------------------------------------------------------------------------------
+    def test_retention_lookup(self, svc: RecordsService) -> None:
+        assert [(r.class_code, r.retention) for r in svc.retention_lookup("S02")] == [("S02.01", "永久"), ("S02.08", "3年")]
+        assert [r.class_code for r in svc.retention_lookup("流標")] == ["S01.04"]
+        assert [r.class_code for r in svc.retention_lookup("收發 交換")] == ["S02.08"]  # title + note words
+        (perm,) = svc.retention_lookup("s02.01")  # case-insensitive on SQLite and PostgreSQL
+        assert perm.permanent and perm.retention_years is None
+        assert svc.retention_lookup("太空") == []
+
+
+    # --- building safety ------------------------------------------------------------------------------
+    def test_building_safety_status(self, svc: RecordsService) -> None:
+        st = svc.building_safety_status(on=date(2025, 10, 1))
+        aeds = {a.serial: a for a in st.aeds}
+        assert aeds["X1"].check_overdue and aeds["X1"].next_check_due == date(2025, 9, 1) and aeds["X1"].pads_expired
+        assert not aeds["X2"].check_overdue and aeds["X2"].next_check_due == date(2026, 2, 28)
+        assert aeds["X2"].expiring_soon and not aeds["X2"].battery_expired
+        assert aeds["X3"].check_overdue and aeds["X3"].issues[0] == "尚無檢查紀錄"
+        assert st.aeds_with_issues == 3
+        assert st.last_drill is not None and st.last_drill.held_on == date(2025, 8, 20) and not st.last_drill.qualifies
+        assert st.last_qualifying_drill is not None and st.last_qualifying_drill.held_on == date(2025, 3, 15)
+        assert st.drill_next_due == date(2025, 9, 15) and not st.drill_rule_met
+        assert svc.building_safety_status(on=date(2025, 9, 10)).drill_rule_met
+        insp = {i.kind: i for i in st.inspections}
+        assert insp["消防安全設備檢修申報"].last_inspected_on == date(2025, 9, 20)  # latest record per kind
+        assert not insp["消防安全設備檢修申報"].overdue
+        assert insp["飲用水設備水質檢驗"].due_soon and insp["昇降設備安全檢查"].overdue
+        assert (st.inspections_overdue, st.inspections_due_soon) == (1, 1)
+        assert {c.title for c in st.citations} == {"公共場所必要緊急救護設備管理辦法", "消防法施行細則"}
+
+    # --- consultations ---------------------------------------------------------------------------
+    def test_log_list_count_consultations(self, svc: RecordsService) -> None:
+        a = _log(svc, "2025-10-01 09:30")
+        b = _log(svc, "114年10月1日 14:05", "爭議", follow_up=True, follow_up_note="待回電")
+        c = _log(svc, datetime(2025, 10, 2, 10, 0))
+        assert (a.ref, b.ref, c.ref) == ("Q20251001-001", "Q20251001-002", "Q20251002-001")
+        assert b.occurred_at == datetime(2025, 10, 1, 14, 5)
+        day = svc.list_consultations(day=date(2025, 10, 1))
+        assert [x.ref for x in day] == ["Q20251001-001", "Q20251001-002"]
+        assert [x.ref for x in svc.list_consultations(category="招標")] == ["Q20251001-001", "Q20251002-001"]
+        assert [x.ref for x in svc.list_consultations(follow_up=True)] == ["Q20251001-002"]
+        counts = svc.consultation_counts(date(2025, 10, 1))
+        assert counts.total == 2 and counts.follow_up == 1
+        assert counts.by_category == {"招標": 1, "決標": 0, "履約": 0, "驗收": 0, "爭議": 1, "其他": 0}
+        assert svc.consultation_counts(date(2025, 10, 3)).total == 0
+        assert svc.consultation_counts("114年10月1日").total == 2
+        assert [x.ref for x in svc.list_consultations(day="2025-10-02")] == ["Q20251002-001"]
+
+
+    def test_log_consultation_validation(self, svc: RecordsService) -> None:
+        with pytest.raises(RecordsValidationError) as err:
+            _log(svc, "2025-10-01 09:30", "閒聊")
+        assert err.value.issues[0][0] == "category"
+        with pytest.raises(RecordsValidationError, match="追蹤說明"):
+            _log(svc, "2025-10-01 09:30", follow_up=True)
+        with pytest.raises(RecordsValidationError, match="title 與 no"):
+            _log(svc, "2025-10-01 09:30", citations=[{"title": "政府採購法"}])
+        with pytest.raises(RecordsValidationError, match="日期"):
+            _log(svc, "昨天下午")
+        assert svc.list_consultations() == []
+
+
+    def test_export_consultations_csv_round_trips(self, svc: RecordsService, tmp_path: Path) -> None:
+        _log(svc, "2025-10-01 09:30", question="逗號, 與\"引號\"", citations=[{"title": "政府採購法", "no": "22-1"}])
+        _log(svc, "2025-10-05 11:00", "驗收")
+        text_out = svc.export_consultations_csv(date_from=date(2025, 10, 1), date_to=date(2025, 10, 1))
+        rows = list(csv.DictReader(io.StringIO(text_out)))
+        assert len(rows) == 1 and rows[0]["question"] == "逗號, 與\"引號\"" and rows[0]["occurred_at"] == "2025-10-01 09:30"
+        path = tmp_path / "export.csv"
+        path.write_text(svc.export_consultations_csv(), encoding="utf-8")
+        other = init_db(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+        rep = import_file(other, "consultations", path)
+        assert rep.ok and rep.inserted == 2, rep.errors
+        moved = RecordsService(other).list_consultations()
+        assert [(c.ref, c.citations[0].no) for c in moved] == [("Q20251001-001", "22-1"), ("Q20251005-001", "48")]
+        other.dispose()
+
+
+    # --- seed teachers --------------------------------------------------------------------------------
+    def test_find_seed_teachers(self, svc: RecordsService) -> None:
+        assert [t.name for t in svc.find_seed_teachers("西屯區")] == ["李○華", "王○明"]
+        assert [t.name for t in svc.find_seed_teachers("台中市和平區")] == ["陳○君"]
+        assert svc.find_seed_teachers("大安") == []
+        with pytest.raises(RecordsValidationError, match="不是臺中市的行政區"):
+            svc.find_seed_teachers("信義區")
+
+
+    # --- read-only guarantee --------------------------------------------------------------------------
+    def test_read_sessions_cannot_write(self, svc: RecordsService) -> None:
+        ro = ReadOnlyAccess(svc.engine)
+        with ro.session() as s, pytest.raises((OperationalError, InternalError),
+                                              match="readonly|read-only|query_only"):
+            s.execute(text("DELETE FROM rec_vendors"))
+        with ro.session() as s, pytest.raises(ReadOnlyViolation):
+            s.add(Vendor(tax_id=complete_tax_id("4000004"), name="x"))
+            s.flush()
+        with ro.session() as s:
+            vendor = s.get(Vendor, 1)
+            assert vendor is not None
+            vendor.name = "改名"
+        ro.dispose()
+        with Session(svc.engine) as s:
+            assert s.scalar(select(func.count()).select_from(Vendor)) == 3
+            assert "改名" not in s.scalars(select(Vendor.name)).all()
+
+
+class TestRecordsSQLite(RecordsStoreContract):
+    def url(self, tmp_path: Path) -> str:
+        return f"sqlite:///{tmp_path / 'rec.sqlite3'}"
+
+
+@pytest.mark.live
+@pytest.mark.skipif(not PG_URL, reason="set MISHU_TEST_PG_URL to run on PostgreSQL")
+class TestRecordsPostgres(RecordsStoreContract):
+    """On a disposable PostgreSQL database (CI: scripts/ci_services.sh); its tables are dropped after each test."""
+
+    def url(self, tmp_path: Path) -> str:
+        return str(PG_URL)
+
+
+def test_add_months_clamps_day() -> None:
+    assert add_months(date(2025, 8, 31), 6) == date(2026, 2, 28)
+    assert add_months(date(2025, 3, 15), -12) == date(2024, 3, 15)
 
 
 def test_read_only_on_in_memory_sqlite_and_writes_still_work() -> None:

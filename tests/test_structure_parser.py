@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from fixtures.ingest_docs import SOURCES, article, law_json, render_law_text
 
-from ingest.models import Domain, IngestError, LoadedDocument, Unit
+from core.vocab import Domain, Unit
+from ingest.models import IngestError, LoadedDocument
 from ingest.structure import (
     chapter_paths,
     is_deleted_text,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from core.text import to_traditional
 from ingest.loaders import load_path
 from ingest.models import SourceDocument
 from ingest.structure import parse_structure
-from ingest.zh import to_traditional
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "knowledge" / "sources" / "plans" / "taichung-city-hall-disaster-plan-sample.md"

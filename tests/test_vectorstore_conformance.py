@@ -1,26 +1,27 @@
-"""One conformance suite for every VectorStore implementation: embedded Chroma and a real Chroma
-server (``chroma run`` on loopback, started by the test)."""
+"""The dense-search and vector-store contracts (tests/contracts.py) on every backend: embedded Chroma, a real
+Chroma server (``chroma run`` on loopback, started by the test, or the one CI starts), and the exact dense
+matrix that the embedded default searches (``knowledge.dense``, loaded from the registry's embedding cache)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ingest.models import Chunk, Domain, Unit
-from knowledge.embedders import USEEmbedder
-from knowledge.vectorstore import ChromaStore, VectorEntry
-
-
-def _chunk(cid: str, text: str) -> Chunk:
-    return Chunk(chunk_id=cid, doc_id="d", title="測試法", domain=Domain.procurement, unit=Unit.article, no=cid,
-                 label=f"第{cid}條", chapter="", text=text, source_file="x", content_hash="h", version="v",
-                 n_tokens=10)
+from ingest.models import Chunk
+from knowledge.dense import load_dense, text_hash
+from knowledge.indexer import vector_entries
+from knowledge.registry import Registry
+from knowledge.vectorstore import ChromaStore, VectorStore
+from tests.contracts import DenseSearchContract, Search, VectorStoreContract
 
 
 def _free_port() -> int:
@@ -30,15 +31,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def embedder() -> USEEmbedder:
-    return USEEmbedder()
-
-
-@pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    exe = shutil.which("chroma") or str(Path(__import__("sys").executable).with_name("chroma"))
+    if os.environ.get("MISHU_TEST_CHROMA_HOST"):  # the server CI starts (scripts/ci_services.sh)
+        yield os.environ["MISHU_TEST_CHROMA_HOST"], int(os.environ.get("MISHU_TEST_CHROMA_PORT", "8000"))
+        return
+    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
     if not Path(exe).exists():
-        pytest.skip("chroma CLI not installed")
+        pytest.skip("chroma CLI not installed (or set MISHU_TEST_CHROMA_HOST/PORT)")
     port = _free_port()
     proc = subprocess.Popen([exe, "run", "--path", str(tmp_path_factory.mktemp("chroma-srv")), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -58,31 +57,50 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         proc.wait(timeout=20)
 
 
-@pytest.fixture(params=["embedded", "server"])
-def store(request: pytest.FixtureRequest, tmp_path: Path, embedder: USEEmbedder) -> ChromaStore:
-    if request.param == "embedded":
-        return ChromaStore(embedder, f"conf_{tmp_path.name}"[:40], path=tmp_path / "chroma")
-    host, port = request.getfixturevalue("chroma_server")
-    return ChromaStore(embedder, f"conf_{tmp_path.name}"[:40], host=host, port=port)
+def _name() -> str:
+    return f"conf_{uuid.uuid4().hex[:16]}"
 
 
-def test_add_query_delete_roundtrip(store: ChromaStore, embedder: USEEmbedder) -> None:
-    texts = {"1": "押標金的額度以預算金額百分之五為原則", "2": "等標期不得少於十四日", "3": "檔案保存年限屆滿應製作銷毀目錄"}
-    chunks = {k: _chunk(k, v) for k, v in texts.items()}
-    entries = [VectorEntry(k, c, c.text) for k, c in chunks.items()]
-    entries.append(VectorEntry("1:0", chunks["1"], "押標金上限"))  # a second vector of chunk 1
-    store.add(entries, embedder.embed_documents([e.text for e in entries]))
-    assert store.ids() == {"1", "2", "3"} and store.count() == 4
-    hits = store.query(embedder.embed_query("押標金最多收多少"), 10)
-    assert hits[0][0] == "1" and len({cid for cid, _ in hits}) == len(hits) == 3  # one entry per chunk
-    assert all(-1.0 <= s <= 1.0 + 1e-6 for _, s in hits)
-    store.delete(["1"])
-    assert store.ids() == {"2", "3"} and store.count() == 2
-    assert all(cid != "1" for cid, _ in store.query(embedder.embed_query("押標金"), 10))
+class TestEmbeddedChroma(VectorStoreContract):
+    @pytest.fixture(autouse=True)
+    def _dir(self, tmp_path: Path) -> None:
+        self.dir = tmp_path
+
+    def make_store(self) -> VectorStore:
+        return ChromaStore(self.embedder, _name(), path=self.dir / "chroma")
 
 
-def test_empty_store_queries_cleanly(store: ChromaStore, embedder: USEEmbedder) -> None:
-    assert store.query(embedder.embed_query("任何問題"), 5) == []
-    assert store.ids() == set()
-    store.delete(["nope"])  # deleting what is not there is not an error
-    assert store.count() == 0
+class TestChromaServer(VectorStoreContract):
+    @pytest.fixture(autouse=True)
+    def _server(self, chroma_server: tuple[str, int]) -> None:
+        self.host, self.port = chroma_server
+
+    def make_store(self) -> VectorStore:
+        return ChromaStore(self.embedder, _name(), host=self.host, port=self.port)
+
+
+class TestExactDense(DenseSearchContract):
+    """The exact matrix of a view: the Indexer's vectors stored in the registry's embedding cache."""
+
+    @pytest.fixture(autouse=True)
+    def _dir(self, tmp_path: Path) -> None:
+        self.dir = tmp_path
+
+    def index(self, chunks: list[Chunk]) -> Search:
+        registry = Registry(self.dir / f"{_name()}.sqlite3")
+        entries = vector_entries(chunks)
+        vectors = self.embedder.embed_documents([e.text for e in entries])
+        registry.store_vectors(self.embedder.name, {text_hash(e.text): v for e, v in zip(entries, vectors, strict=True)})
+        with registry.snapshot():
+            dense = load_dense(registry, self.embedder.name, chunks)
+        assert dense is not None  # every vector is in the cache
+        return dense.query
+
+    def test_a_vector_missing_from_the_cache_gives_no_matrix(self) -> None:
+        registry = Registry(self.dir / "partial.sqlite3")
+        chunks = self.chunks()
+        entries = vector_entries(chunks)[:-1]
+        vectors = self.embedder.embed_documents([e.text for e in entries])
+        registry.store_vectors(self.embedder.name, {text_hash(e.text): v for e, v in zip(entries, vectors, strict=True)})
+        with registry.snapshot():
+            assert load_dense(registry, self.embedder.name, chunks) is None  # the caller falls back to the store

@@ -1,4 +1,8 @@
-"""Entry point of the mishu pages: `streamlit run ui/app.py` (started by `mishu up`)."""
+"""Entry point of the mishu pages: `streamlit run ui/app.py` (started by `mishu up`).
+
+Every run: the login (``ui.auth``) first; a one-time password must be changed before anything else;
+then the navigation shows only the pages of the signed-in person's role (``ui.pages``).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,27 @@ from pathlib import Path
 
 import streamlit as st
 
-# Not "pages/": a pages/ folder switches Streamlit to its v1 multipage mode, where a deep link such as
-# /admin shows a spurious "Page not found" on the first visit after start.
-PAGES_DIR = Path(__file__).resolve().parent / "views"
-ROOT = PAGES_DIR.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` from a checkout that is not pip-installed
     sys.path.insert(0, str(ROOT))
 
+from ui.auth import PagesAuth  # noqa: E402  (needs the path above)
+from ui.client import UiConfig  # noqa: E402
+from ui.pages import HOME, pages_for  # noqa: E402
+
 st.set_page_config(page_title="mishu 秘書", page_icon=":material/menu_book:", layout="wide")
-navigation = st.navigation([
-    st.Page(PAGES_DIR / "staff_chat.py", title="同仁問答", icon=":material/chat:", url_path="chat",
-            default=True),
-    st.Page(PAGES_DIR / "hotline_desk.py", title="諮詢專線", icon=":material/support_agent:", url_path="hotline"),
-    st.Page(PAGES_DIR / "knowledge_admin.py", title="知識庫管理", icon=":material/folder_managed:", url_path="admin"),
-])
-navigation.run()
+auth = PagesAuth(UiConfig.from_env())
+user = auth.gate()
+if user is None:
+    st.stop()
+else:
+    auth.sidebar(user)
+    if user.must_change_password:
+        st.title("設定新密碼")
+        auth.change_password(user, forced=True)
+        st.stop()
+    navigation = st.navigation([
+        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+                default=spec.url_path == HOME[user.role])
+        for spec in pages_for(user.role)])
+    navigation.run()

@@ -9,49 +9,72 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import secrets
+import ssl
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.access import Role
+
 DEFAULT_API_URL = "http://127.0.0.1:8765"
-PageRole = Literal["staff", "hotline", "admin"]
 
 
 # --- configuration --------------------------------------------------------------------------------
+ROLE_KEY_ENV: dict[Role, str] = {"staff": "MISHU_UI_STAFF_KEY", "hotline": "MISHU_UI_HOTLINE_KEY",
+                                 "admin": "MISHU_UI_ADMIN_KEY"}
+_PROCESS_COOKIE_KEY = secrets.token_urlsafe(32)  # used when MISHU_UI_COOKIE_KEY is unset: sessions end at restart
+
+
+def default_users_file(env: Mapping[str, str]) -> Path:
+    data_dir = env.get("MISHU_DATA_DIR", "").strip()
+    return (Path(data_dir) if data_dir else Path.home() / ".mishu") / "users.json"
+
+
 @dataclass(frozen=True)
 class UiConfig:
-    """Where the API is and which key each page uses (from ``MISHU_UI_*`` environment variables)."""
+    """Where the API is, the key of each role, and the login's files (``MISHU_UI_*`` variables).
+
+    The role keys stay in this process: the pages build one client per request from the signed-in
+    person's role and never put a key into session state or into anything sent to the browser.
+    """
 
     api_url: str = DEFAULT_API_URL
-    api_key: str = ""
-    hotline_key: str = ""
-    admin_key: str = ""
+    keys: Mapping[Role, str] = field(default_factory=dict, repr=False)
+    users_file: Path = field(default_factory=lambda: default_users_file({}))
+    cookie_key: str = field(default=_PROCESS_COOKIE_KEY, repr=False)
+    cookie_days: float = 0.5
+    api_cert: str | None = None  # the API's TLS certificate, pinned (the pages reach the API over loopback)
     timeout_s: float = 120.0
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> UiConfig:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> UiConfig:
         e = dict(os.environ if env is None else env)
         timeout = e.get("MISHU_UI_TIMEOUT_S", "").strip()
+        days = e.get("MISHU_UI_SESSION_DAYS", "").strip()
+        keys = {role: e.get(name, "").strip() for role, name in ROLE_KEY_ENV.items()}
+        users = e.get("MISHU_UI_USERS_FILE", "").strip()
         return cls(api_url=(e.get("MISHU_UI_API_URL") or DEFAULT_API_URL).strip().rstrip("/"),
-                   api_key=e.get("MISHU_UI_API_KEY", "").strip(),
-                   hotline_key=e.get("MISHU_UI_HOTLINE_KEY", "").strip(),
-                   admin_key=e.get("MISHU_UI_ADMIN_KEY", "").strip(),
+                   keys={role: key for role, key in keys.items() if key},
+                   users_file=Path(users) if users else default_users_file(e),
+                   cookie_key=e.get("MISHU_UI_COOKIE_KEY", "").strip() or _PROCESS_COOKIE_KEY,
+                   cookie_days=float(days) if days else 0.5,
+                   api_cert=e.get("MISHU_UI_API_CERT", "").strip() or None,
                    timeout_s=float(timeout) if timeout else 120.0)
 
-    def key_for(self, role: PageRole) -> str:
-        """The page's role-specific key, falling back to ``MISHU_UI_API_KEY``."""
-        specific = {"staff": "", "hotline": self.hotline_key, "admin": self.admin_key}[role]
-        return specific or self.api_key
+    def key_for(self, role: Role) -> str:
+        """The key of exactly this role ("" when none is configured; never another role's key)."""
+        return self.keys.get(role, "")
 
     @staticmethod
-    def key_env_name(role: PageRole) -> str:
-        return {"staff": "MISHU_UI_API_KEY", "hotline": "MISHU_UI_HOTLINE_KEY",
-                "admin": "MISHU_UI_ADMIN_KEY"}[role]
+    def key_env_name(role: Role) -> str:
+        return ROLE_KEY_ENV[role]
 
 
 # --- errors -----------------------------------------------------------------------------------------
@@ -108,6 +131,9 @@ class Answer(_Model):
     draft: AnswerDraft | None = None
     conversation_id: str | None = None
     related: list[dict[str, Any]] = Field(default_factory=list)
+    facts: dict[str, Any] | None = None  # the case facts the answer assumed
+    clarify: str | None = None  # the question back when a needed fact is missing
+    flags: list[str] = Field(default_factory=list)  # what the check of a generated answer removed or corrected
 
 
 class StreamEvent(_Model):
@@ -209,6 +235,21 @@ class UploadResult(_Model):
     job: IngestJob | None = None
 
 
+class UploadedSource(_Model):
+    name: str
+    size: int = 0
+    access_level: str | None = None  # None: an upload from before sidecars (the file's own level applies)
+    domain: str | None = None
+    domain_inferred: bool = False
+    uploaded_by: str | None = None
+    uploaded_at: str | None = None
+
+
+class UploadMetaResult(_Model):
+    source: UploadedSource
+    job: IngestJob | None = None
+
+
 class EvalReport(_Model):
     path: str
     modified_at: str
@@ -242,12 +283,16 @@ def parse_sse(lines: Iterator[str]) -> Iterator[StreamEvent]:
 class MishuClient:
     """One API key, one base URL. Methods mirror the API routes one to one."""
 
-    def __init__(self, base_url: str, api_key: str, *, timeout_s: float = 120.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, base_url: str, api_key: str, *, timeout_s: float = 120.0, role: Role | None = None,
+                 transport: httpx.BaseTransport | None = None, verify: ssl.SSLContext | bool = True) -> None:
         self.base_url = base_url.rstrip("/")
+        self.role = role  # the role of the key (for error messages); the key itself is only in the headers
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._http = httpx.Client(base_url=self.base_url, headers=headers, transport=transport,
+        self._http = httpx.Client(base_url=self.base_url, headers=headers, transport=transport, verify=verify,
                                   timeout=httpx.Timeout(timeout_s, connect=5.0))
+
+    def __repr__(self) -> str:  # never the key
+        return f"MishuClient({self.base_url!r})"
 
     def close(self) -> None:
         self._http.close()
@@ -287,13 +332,16 @@ class MishuClient:
     def health(self) -> bool:
         return self._json("GET", "/healthz").get("status") == "ok"
 
-    def ask(self, question: str, conversation_id: str | None = None) -> Answer:
-        body = {"question": question, "conversation_id": conversation_id}
+    def ask(self, question: str, conversation_id: str | None = None,
+            facts: dict[str, Any] | None = None) -> Answer:
+        """``facts`` (amount, category, method, e_tendering, urgent, retender) override the conversation's."""
+        body = {"question": question, "conversation_id": conversation_id, "facts": facts or None}
         return Answer.model_validate(self._json("POST", "/v1/ask", params={"full": "true"}, json=body))
 
-    def ask_stream(self, question: str, conversation_id: str | None = None) -> Iterator[StreamEvent]:
+    def ask_stream(self, question: str, conversation_id: str | None = None,
+                   facts: dict[str, Any] | None = None) -> Iterator[StreamEvent]:
         """Events ``status`` → ``delta``… → ``answer`` → ``done`` (or ``error``)."""
-        body = {"question": question, "conversation_id": conversation_id}
+        body = {"question": question, "conversation_id": conversation_id, "facts": facts or None}
         try:
             with self._http.stream("POST", "/v1/ask/stream", json=body) as resp:
                 if resp.status_code >= 400:
@@ -356,10 +404,21 @@ class MishuClient:
     def start_ingest(self) -> IngestJob:
         return IngestJob.model_validate(self._json("POST", "/v1/admin/ingest"))
 
-    def upload(self, files: Sequence[tuple[str, bytes]], *, replace: bool = False) -> UploadResult:
+    def upload(self, files: Sequence[tuple[str, bytes]], *, replace: bool = False, access_level: str = "restricted",
+               domain: str | None = None) -> UploadResult:
         parts = [("files", (name, data, "application/octet-stream")) for name, data in files]
-        form = {"replace": "true" if replace else "false", "ingest": "true"}
+        form = {"replace": "true" if replace else "false", "ingest": "true", "access_level": access_level}
+        if domain:
+            form["domain"] = domain
         return UploadResult.model_validate(self._json("POST", "/v1/admin/upload", files=parts, data=form))
+
+    def uploads(self) -> list[UploadedSource]:
+        return [UploadedSource.model_validate(u) for u in self._json("GET", "/v1/admin/uploads")]
+
+    def update_upload(self, name: str, *, access_level: str | None = None, domain: str | None = None) -> UploadMetaResult:
+        body = {"access_level": access_level, "domain": domain, "ingest": True}
+        return UploadMetaResult.model_validate(
+            self._json("PATCH", f"/v1/admin/uploads/{quote(name, safe='')}", json=body))
 
     def job(self, job_id: str) -> IngestJob:
         return IngestJob.model_validate(self._json("GET", f"/v1/admin/ingest/{quote(job_id, safe='')}"))

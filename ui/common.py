@@ -1,4 +1,4 @@
-"""Pieces shared by the pages: the API client for a page's role, error boxes, citations and figures."""
+"""Pieces shared by the pages: the API client for the signed-in role, error boxes, citations and figures."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from ui.client import ApiError, ApiUnavailable, Article, Citation, MishuClient, PageRole, ToolCall, UiConfig
+from core.access import Role
+from core.accounts import ROLE_ZH
+from core.tls import pinned_tls_context
+from ui.client import ApiError, ApiUnavailable, Article, Citation, MishuClient, ToolCall, UiConfig
 
 T = TypeVar("T")
-
-ROLE_ZH: dict[str, str] = {"staff": "業務同仁", "hotline": "採購專線", "admin": "管理者"}
 TOOL_ZH: dict[str, str] = {
     "procurement_tier": "採購金額級距", "tender_period": "等標期", "bid_bond_and_guarantees": "押標金與保證金上限",
     "search_regulations": "條文檢索", "get_article": "條文全文", "lookup_case": "採購案查詢",
@@ -28,23 +29,25 @@ def config() -> UiConfig:
     return UiConfig.from_env()
 
 
-def client_for(role: PageRole) -> MishuClient | None:
-    """The client for this page's role, or None (with a zh-TW error box) when no key is configured."""
+def client_for(role: Role) -> MishuClient | None:
+    """A client with the key of exactly this role (held in this process, never in session state), or None
+    (with a zh-TW error box) when the pages have no key for it."""
     cfg = config()
     key = cfg.key_for(role)
     if not key:
-        names = "MISHU_UI_API_KEY" if role == "staff" else f"{UiConfig.key_env_name(role)} 或 MISHU_UI_API_KEY"
-        st.error(f"尚未設定 API 金鑰：請設定環境變數 {names}（{ROLE_ZH[role]}角色）後重新啟動頁面。", icon=":material/key:")
+        st.error(f"頁面服務沒有{ROLE_ZH[role]}角色的 API 金鑰：請由 mishu up 啟動頁面，或設定環境變數 "
+                 f"{UiConfig.key_env_name(role)} 後重新啟動頁面。", icon=":material/key:")
         return None
-    return MishuClient(cfg.api_url, key, timeout_s=cfg.timeout_s)
+    verify = pinned_tls_context(cfg.api_cert) if cfg.api_cert else True
+    return MishuClient(cfg.api_url, key, timeout_s=cfg.timeout_s, role=role, verify=verify)
 
 
-def show_error(exc: ApiError, role: PageRole | None = None) -> None:
+def show_error(exc: ApiError, role: Role | None = None) -> None:
     """One clear zh-TW box per failure kind."""
     if isinstance(exc, ApiUnavailable):
         st.error(exc.message, icon=":material/power_off:")
     elif exc.status == 401:
-        env = UiConfig.key_env_name(role) if role else "MISHU_UI_API_KEY"
+        env = UiConfig.key_env_name(role or "staff")
         st.error(f"API 金鑰無效或未被服務接受（{exc.message}）。請檢查 {env} 是否與服務的 MISHU_API_KEYS 一致。",
                  icon=":material/key:")
     elif exc.status == 403:
@@ -53,7 +56,7 @@ def show_error(exc: ApiError, role: PageRole | None = None) -> None:
         st.error(f"{exc.message}（代碼 {exc.code}）", icon=":material/warning:")
 
 
-def call(fn: Callable[[], T], role: PageRole | None = None) -> T | None:
+def call(fn: Callable[[], T], role: Role | None = None) -> T | None:
     """Run an API call; on failure show the error box and return None."""
     try:
         return fn()
@@ -87,7 +90,7 @@ def dedupe_citations(citations: list[Citation]) -> list[Citation]:
 
 
 def render_citations(client: MishuClient, citations: list[Citation], key_prefix: str,
-                     role: PageRole | None = None) -> None:
+                     role: Role | None = None) -> None:
     """Each citation in an expander: 法規名稱+條號, 修正日期, the quote, and a button to load the full article."""
     cites = dedupe_citations(citations)
     if not cites:
@@ -148,7 +151,7 @@ def render_tool_calls(tool_calls: list[ToolCall], key_prefix: str) -> None:
                     st.json(details, expanded=False)
 
 
-def page_header(title: str, role: PageRole, intro: str) -> None:
+def page_header(title: str, role: Role, intro: str) -> None:
     st.title(title)
     cfg = config()
     st.caption(f"{intro}　｜　服務：{cfg.api_url}　｜　角色：{ROLE_ZH[role]}")

@@ -4,7 +4,6 @@ No LLM and no retrieval: every figure comes from knowledge/data/thresholds.json 
 in the shipped sources, and every citation quote is verbatim (checked when the result is built).
 """
 
-from .amounts import format_twd, parse_amount_twd
 from .articles import ArticleIndex, QuoteNotFoundError, quote
 from .guarantees import bid_bond_and_guarantees
 from .models import (
@@ -31,8 +30,6 @@ __all__ = [
     "TierResult",
     "bid_bond_and_guarantees",
     "earliest_deadline",
-    "format_twd",
-    "parse_amount_twd",
     "procurement_amount",
     "procurement_tier",
     "quote",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from .amounts import parse_amount_twd
-from .models import CATEGORIES, CalculatorError, Category
+from core.money import parse_amount
+from core.vocab import CATEGORIES, Category
+
+from .models import CalculatorError
 
 
 def check_amount(amount: object, what: str = "採購金額", *, allow_zero: bool = True) -> int:
@@ -14,7 +16,7 @@ def check_amount(amount: object, what: str = "採購金額", *, allow_zero: bool
         raise CalculatorError(f"{what}須為整數金額（新臺幣元），收到 {amount!r}")
     if isinstance(amount, str):
         try:
-            amount = parse_amount_twd(amount)
+            amount = parse_amount(amount)
         except ValueError as exc:
             raise CalculatorError(str(exc)) from exc
     if not isinstance(amount, int):
@@ -27,7 +29,7 @@ def check_amount(amount: object, what: str = "採購金額", *, allow_zero: bool
 def check_category(category: object) -> Category:
     if category not in CATEGORIES:
         raise CalculatorError(f"採購性質須為工程、財物或勞務，收到：{category!r}")
-    return category  # type: ignore[return-value]
+    return category
 
 
 def check_date(on: object, what: str = "基準日") -> date:

@@ -8,17 +8,14 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.zh import article_label, cn_to_int
-from mishu.settings import SHIPPED_SOURCES
+from core.citation import article_label, article_lines, line_at
+from knowledge.shipped import SHIPPED_SOURCES
 
 from .models import Citation
-
-_ITEM_RE = re.compile(r"^([一二三四五六七八九十]+)、")
 
 
 class QuoteNotFoundError(LookupError):
@@ -33,7 +30,7 @@ class LawText:
     articles: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: an index keys the caches of the rule tables
 class ArticleIndex:
     laws: dict[str, LawText]
 
@@ -64,28 +61,14 @@ class ArticleIndex:
         base = f"{citation.title}{article_label(citation.no, law.unit)}"
         body = self.text(citation.title, citation.no)
         pos = body.find(citation.quote)
-        if pos < 0 or "\n" in citation.quote:
+        line = line_at(body, pos) if pos >= 0 and "\n" not in citation.quote else None
+        if line is None or law.unit != "article":
             return base
-        paragraph, item = 0, None
-        offset = 0
-        for line in body.split("\n"):
-            m = _ITEM_RE.match(line)
-            if m:
-                item = cn_to_int(m.group(1))
-            else:
-                paragraph += 1
-                item = None
-            if offset <= pos < offset + len(line) + 1:
-                break
-            offset += len(line) + 1
-        if law.unit != "article":
-            return base
-        paragraphs = sum(1 for ln in body.split("\n") if not _ITEM_RE.match(ln))
         out = base
-        if paragraphs > 1:
-            out += f"第{paragraph}項"
-        if item is not None:
-            out += f"第{item}款"
+        if any(ln.paragraph > 1 for ln in article_lines(body)):
+            out += f"第{line.paragraph}項"
+        if line.item is not None:
+            out += f"第{line.item}款"
         return out
 
 

@@ -12,13 +12,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Category = Literal["工程", "財物", "勞務"]
-CATEGORIES: tuple[Category, ...] = ("工程", "財物", "勞務")
+from core.vocab import Category, TierCode
 
 ThresholdKind = Literal["公告金額", "小額", "查核金額", "巨額"]
 
-TierCode = Literal["small", "below_announcement", "announcement", "audit", "large"]
-TIER_ORDER: tuple[TierCode, ...] = ("small", "below_announcement", "announcement", "audit", "large")
 TIER_LABEL_ZH: dict[TierCode, str] = {
     "small": "小額採購（公告金額十分之一以下）",
     "below_announcement": "未達公告金額之採購（逾公告金額十分之一）",
@@ -43,7 +40,7 @@ class CalculatorError(ValueError):
 
 
 class Citation(BaseModel):
-    """Citation key plus a verbatim quote (DESIGN.md: {title, no, quote, amended})."""
+    """Citation key plus a verbatim quote (docs/DESIGN.md: {title, no, quote, amended})."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -15,11 +15,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from mishu.settings import PROJECT_ROOT
+from core.vocab import CATEGORIES, Category
+from knowledge.shipped import THRESHOLDS_PATH
 
-from .models import CATEGORIES, CalculatorError, Category, ThresholdKind, ThresholdUsed
+from .models import CalculatorError, ThresholdKind, ThresholdUsed
 
-DEFAULT_THRESHOLDS_PATH = PROJECT_ROOT / "knowledge" / "data" / "thresholds.json"
 KINDS: tuple[ThresholdKind, ...] = ("小額", "公告金額", "查核金額", "巨額")
 
 
@@ -63,7 +63,7 @@ class ThresholdTable:
         _validate(self.entries)
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_THRESHOLDS_PATH) -> ThresholdTable:
+    def load(cls, path: Path = THRESHOLDS_PATH) -> ThresholdTable:
         return _load_cached(Path(path).resolve())
 
     @classmethod
@@ -91,44 +91,57 @@ def _validate(entries: tuple[ThresholdEntry, ...]) -> None:
     for e in entries:
         series.setdefault((e.kind, e.category), []).append(e)
     for kind in KINDS:
-        cats = {c for (k, c) in series if k == kind}
-        if not cats:
-            raise ValueError(f"門檻資料缺少{kind}")
-        if "*" in cats and len(cats) > 1:
-            raise ValueError(f"{kind}同時有全類別（*）與分類別項目，無法判定")
-        if "*" not in cats and cats != set(CATEGORIES):
-            raise ValueError(f"{kind}須涵蓋工程、財物、勞務，目前只有 {sorted(cats)}")
+        _check_categories(kind, {c for (k, c) in series if k == kind})
     for (series_kind, cat), items in series.items():
         items.sort(key=lambda e: e.effective_from)
-        for prev, nxt in zip(items, items[1:], strict=False):
-            if prev.effective_to is None:
-                raise ValueError(f"{series_kind}/{cat}：{prev.effective_from} 起之項目未設 effective_to，"
-                                 f"但其後另有 {nxt.effective_from} 起之項目")
-            if nxt.effective_from <= prev.effective_to:
-                raise ValueError(f"{series_kind}/{cat}：{prev.effective_from}～{prev.effective_to} 與 "
-                                 f"{nxt.effective_from} 起之項目期間重疊")
-            if nxt.effective_from != prev.effective_to + timedelta(days=1):
-                raise ValueError(f"{series_kind}/{cat}：{prev.effective_to} 與 {nxt.effective_from} 之間有空窗")
-        if items[-1].effective_to is not None:
-            raise ValueError(f"{series_kind}/{cat}：最新項目須為現行有效（effective_to 為 null）")
+        _check_periods(f"{series_kind}/{cat}", items)
     # amounts must be consistent at every date where all four kinds are defined
-    table_dates = sorted({e.effective_from for e in entries})
-    for d in table_dates:
+    for d in sorted({e.effective_from for e in entries}):
         for cat in CATEGORIES:
-            found: dict[str, ThresholdEntry] = {}
-            for kind in KINDS:
-                for e in series.get((kind, cat), []) + series.get((kind, "*"), []):
-                    if e.covers(d):
-                        found[kind] = e
-            if len(found) < len(KINDS):
-                continue
-            small, ann, audit, large = (found[k].amount for k in KINDS)
-            if small * 10 > ann:
-                raise ValueError(f"{d} {cat}：小額 {small} 逾公告金額十分之一（政府採購法第47條第3項）")
-            if not ann < audit:
-                raise ValueError(f"{d} {cat}：公告金額須低於查核金額（政府採購法第13條第3項）")
-            if not audit < large:
-                raise ValueError(f"{d} {cat}：查核金額須低於巨額")
+            _check_amounts(d, cat, series)
+
+
+def _check_categories(kind: str, cats: set[str]) -> None:
+    """A kind holds either one entry for all categories or one per category."""
+    if not cats:
+        raise ValueError(f"門檻資料缺少{kind}")
+    if "*" in cats and len(cats) > 1:
+        raise ValueError(f"{kind}同時有全類別（*）與分類別項目，無法判定")
+    if "*" not in cats and cats != set(CATEGORIES):
+        raise ValueError(f"{kind}須涵蓋工程、財物、勞務，目前只有 {sorted(cats)}")
+
+
+def _check_periods(name: str, items: list[ThresholdEntry]) -> None:
+    """The periods of one series (sorted) follow each other without gap or overlap up to today."""
+    for prev, nxt in zip(items, items[1:], strict=False):
+        if prev.effective_to is None:
+            raise ValueError(f"{name}：{prev.effective_from} 起之項目未設 effective_to，"
+                             f"但其後另有 {nxt.effective_from} 起之項目")
+        if nxt.effective_from <= prev.effective_to:
+            raise ValueError(f"{name}：{prev.effective_from}～{prev.effective_to} 與 "
+                             f"{nxt.effective_from} 起之項目期間重疊")
+        if nxt.effective_from != prev.effective_to + timedelta(days=1):
+            raise ValueError(f"{name}：{prev.effective_to} 與 {nxt.effective_from} 之間有空窗")
+    if items[-1].effective_to is not None:
+        raise ValueError(f"{name}：最新項目須為現行有效（effective_to 為 null）")
+
+
+def _check_amounts(d: date, cat: Category, series: dict[tuple[str, str], list[ThresholdEntry]]) -> None:
+    """小額 <= 公告金額/10 < 公告金額 < 查核金額 < 巨額 on ``d``, when all four are defined."""
+    found: dict[str, ThresholdEntry] = {}
+    for kind in KINDS:
+        for e in series.get((kind, cat), []) + series.get((kind, "*"), []):
+            if e.covers(d):
+                found[kind] = e
+    if len(found) < len(KINDS):
+        return
+    small, ann, audit, large = (found[k].amount for k in KINDS)
+    if small * 10 > ann:
+        raise ValueError(f"{d} {cat}：小額 {small} 逾公告金額十分之一（政府採購法第47條第3項）")
+    if not ann < audit:
+        raise ValueError(f"{d} {cat}：公告金額須低於查核金額（政府採購法第13條第3項）")
+    if not audit < large:
+        raise ValueError(f"{d} {cat}：查核金額須低於巨額")
 
 
 @lru_cache(maxsize=8)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.money import format_twd, short_twd
+from core.vocab import Category, TierCode
+
 from ._common import check_amount, check_category, check_date
-from .amounts import format_twd, short_twd
 from .articles import ArticleIndex
 from .models import (
     TIER_LABEL_ZH,
@@ -22,9 +24,7 @@ from .models import (
     AmountDetails,
     AmountResult,
     CalculatorError,
-    Category,
     Citation,
-    TierCode,
     TierDetails,
     TierResult,
 )

@@ -3,7 +3,7 @@
 ``CaseInput`` holds the record fields the drafting needs; every field is optional, because a draft is
 useful early (dr-007: 預算還沒核定) and whatever is missing is shown as 【待補：…】, never guessed.
 Build it from a records-store case (``from_record``) or from a plain dict with Chinese or English keys
-(``from_dict``); dates may be ISO or ROC text (``ingest.zh.parse_date``), amounts ints or text (250萬元).
+(``from_dict``); dates may be ISO or ROC text (``core.dates.parse_date``), amounts ints or text (250萬元).
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from assistant.calculators import parse_amount_twd
-from ingest.zh import parse_date, to_halfwidth
+from core.dates import parse_date
+from core.money import parse_amount
+from core.text import to_halfwidth
+from core.vocab import Category
 
 if TYPE_CHECKING:
     from knowledge.records.results import CaseDetail
 
-Category = Literal["工程", "財物", "勞務"]
 Method = Literal["公開招標", "選擇性招標", "限制性招標", "公開取得書面報價", "小額採購", "共同供應契約"]
 AwardBasis = Literal["最低標", "評分及格最低標", "最有利標", "準用最有利標", "取最有利標精神", "最高標", "複數決標"]
 RestrictedMode = Literal["公開評選", "比價", "議價"]
@@ -85,7 +86,7 @@ def _amount(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str):
-        return parse_amount_twd(value)
+        return parse_amount(value)
     raise ValueError(f"須為金額（新臺幣元），收到 {value!r}")
 
 

@@ -19,6 +19,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.text.font import CT_RPr
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
@@ -38,12 +39,12 @@ class DocxWriteError(OSError):
     """The .docx could not be written (zh-TW message)."""
 
 
-def _set_fonts(run_or_style_rpr: object, east_asia: str, latin: str = LATIN_FONT) -> None:
-    rpr = run_or_style_rpr
-    rfonts = rpr.find(qn("w:rFonts"))  # type: ignore[attr-defined]
+def _set_fonts(rpr: CT_RPr, east_asia: str, latin: str = LATIN_FONT) -> None:
+    """Set the fonts of a run's or a style's run properties (``w:rPr``)."""
+    rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
         rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)  # type: ignore[attr-defined]
+        rpr.insert(0, rfonts)
     rfonts.set(qn("w:ascii"), latin)
     rfonts.set(qn("w:hAnsi"), latin)
     rfonts.set(qn("w:eastAsia"), east_asia)
@@ -100,9 +101,9 @@ def _setup(doc: DocxDocument) -> None:
         _run(footer, " 頁", size=10)
     for name in ("Normal", "List Bullet", "Title", "Heading 1", "Heading 2"):
         style = doc.styles[name]
-        style.font.name = LATIN_FONT  # type: ignore[attr-defined]
-        _set_fonts(style.element.get_or_add_rPr(), BODY_FONT)  # type: ignore[attr-defined]
-    doc.styles["Normal"].font.size = Pt(12)  # type: ignore[attr-defined]
+        style.font.name = LATIN_FONT
+        _set_fonts(style.element.get_or_add_rPr(), BODY_FONT)
+    doc.styles["Normal"].font.size = Pt(12)
 
 
 def _indent(text: str) -> tuple[int, str]:

@@ -12,7 +12,7 @@ corpus (knowledge/SOURCES.md, "Not found"). The layout below follows that common
 used by Taiwanese agencies; it is not quoted from a source in the knowledge base, and the draft says so.
 
 Missing inputs are written 【待補：…】 and listed in ``missing_fields``; nothing is invented. Dates are
-accepted as ISO or ROC text (``ingest.zh.parse_date``) and printed as 中華民國115年11月27日.
+accepted as ISO or ROC text (``core.dates.parse_date``) and printed as 中華民國115年11月27日.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from assistant.calculators import ArticleIndex, Citation, format_twd
-from ingest.zh import int_to_cn, parse_date
+from assistant.calculators import ArticleIndex, Citation
+from core.dates import parse_date, roc_full
+from core.money import format_twd
+from core.numerals import int_to_cn
 
 from .models import GongwenDraft, pending
 
@@ -44,11 +46,6 @@ _ENCLOSE = ("檢送", "檢附", "如附件", "附件", "隨函")
 
 class GongwenInputError(ValueError):
     """Bad 公文 input (zh-TW message)."""
-
-
-def roc_full(d: date) -> str:
-    """2026-11-27 -> 中華民國115年11月27日 (公文程式條例第6條: 國曆年月日)."""
-    return f"中華民國{d.year - 1911}年{d.month}月{d.day}日"
 
 
 def _date(v: Any) -> Any:

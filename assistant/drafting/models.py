@@ -55,7 +55,9 @@ class DraftPoint(BaseModel):
 
 
 class TenderDraft(BaseModel):
-    kind: Literal["tender_notice"] = "tender_notice"
+    """A 投標須知 (kind ``tender_instructions``)."""
+
+    kind: Literal["tender_instructions"] = "tender_instructions"
     title: str
     case_no: str | None
     summary: list[tuple[str, str]]  # (label, value) of the 案件摘要 block
@@ -70,7 +72,7 @@ class TenderDraft(BaseModel):
 
     def to_draft(self, docx_path: str | None = None) -> Draft:
         """The answer-object draft; ``docx_path`` (e.g. from ``to_docx``) overrides the stored one."""
-        return Draft(kind="tender_notice", markdown=self.markdown, missing_fields=list(self.missing_fields),
+        return Draft(kind="tender_instructions", markdown=self.markdown, missing_fields=list(self.missing_fields),
                      warnings=list(self.warnings), docx_path=docx_path or self.docx_path)
 
 

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.zh import int_to_cn
-from mishu.settings import SHIPPED_SOURCES
+from core.numerals import int_to_cn
+from knowledge.shipped import TENDER_TEMPLATE_PATH
 
-TEMPLATE_PATH = SHIPPED_SOURCES / "templates" / "tender-instructions-template.json"
 TEMPLATE_TITLE = "投標須知範本"
 
 
@@ -89,7 +88,7 @@ class TenderTemplate:
     last_amended: str | None
     preamble: tuple[str, ...]
     points: tuple[TemplatePoint, ...]
-    path: Path = field(default=TEMPLATE_PATH)
+    path: Path = field(default=TENDER_TEMPLATE_PATH)
 
     def point(self, no: str) -> TemplatePoint:
         for p in self.points:
@@ -99,7 +98,7 @@ class TenderTemplate:
 
     @classmethod
     def load(cls, path: Path | None = None) -> TenderTemplate:
-        return _load(Path(path or TEMPLATE_PATH).resolve())
+        return _load(Path(path or TENDER_TEMPLATE_PATH).resolve())
 
 
 def _norm_label(label: str) -> str:

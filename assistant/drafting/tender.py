@@ -22,7 +22,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
-from assistant.calculators import ArticleIndex, format_twd
+from assistant.calculators import ArticleIndex, ThresholdTable
+from core.dates import roc_date, roc_datetime, roc_full
+from core.money import format_twd
 
 from .case import CaseInput
 from .models import CHOSEN, NOT_CHOSEN, DraftLine, DraftPoint, TenderDraft, pending
@@ -34,8 +36,6 @@ from .tender_context import (
     bid_bond_charged,
     is_taichung,
     perf_bond_charged,
-    roc_date,
-    roc_datetime,
     run_calculators,
 )
 from .tender_points import GOODS_NATURES, POINT_PLANS, Plan, default_plan
@@ -112,36 +112,49 @@ def _render_point(ctx: Context, p: TemplatePoint, plan: Plan) -> DraftPoint:
 
 
 # --- summary ---------------------------------------------------------------------------------------------
-def _summary(ctx: Context) -> list[tuple[str, str]]:
+Rows = list[tuple[str, str]]
+
+
+def _summary(ctx: Context) -> Rows:
+    """The 案件摘要 block: (label, value) rows; a missing value is 【待補】 and listed in ``ctx.missing``."""
+    return _case_rows(ctx) + _period_rows(ctx) + _bond_rows(ctx) + _remedy_rows(ctx) + _attachment_rows(ctx)
+
+
+def _value(ctx: Context, label: str, value: str | None, missing_name: str | None = None) -> tuple[str, str]:
+    return label, value if value else ctx.need(missing_name or label)
+
+
+def _case_rows(ctx: Context) -> Rows:
+    """Name, number, agency, subject, amounts, tier, method and award basis."""
     case = ctx.case
-    rows: list[tuple[str, str]] = []
-
-    def row(label: str, value: str | None, missing_name: str | None = None) -> None:
-        rows.append((label, value if value else ctx.need(missing_name or label)))
-
-    row("標案名稱", case.name)
-    row("案號", case.case_no)
-    row("機關名稱", case.agency)
-    row("承辦單位", case.unit)
     cat_text: str | None = case.category
     if case.category == "財物" and case.goods_nature:
         cat_text = f"財物（{'、'.join(case.goods_nature)}）"
-    row("採購標的", cat_text)
-    row("預算金額", format_twd(case.budget) if case.budget is not None else None)
+    rows = [_value(ctx, "標案名稱", case.name), _value(ctx, "案號", case.case_no), _value(ctx, "機關名稱", case.agency),
+            _value(ctx, "承辦單位", case.unit), _value(ctx, "採購標的", cat_text),
+            _value(ctx, "預算金額", format_twd(case.budget) if case.budget is not None else None)]
     if case.procurement_amount is not None and case.procurement_amount != case.budget:
-        row("採購金額", format_twd(case.procurement_amount))
-    row("採購金額級距", f"{ctx.tier.details.tier_zh}（範本第4點{TIER_OPTION[ctx.tier.details.tier]}）" if ctx.tier else None)
+        rows.append(_value(ctx, "採購金額", format_twd(case.procurement_amount)))
+    tier = ctx.tier.details if ctx.tier else None
+    rows.append(_value(ctx, "採購金額級距", f"{tier.tier_zh}（範本第4點{TIER_OPTION[tier.tier]}）" if tier else None))
     method: str | None = case.method
     if method == "限制性招標" and case.restricted_item:
         method += f"（政府採購法第22條第1項第{case.restricted_item}款" + (f"，{case.restricted_mode}）" if case.restricted_mode else "）")
-    row("招標方式", method)
-    row("決標原則", case.award_basis)
+    rows.append(_value(ctx, "招標方式", method))
+    rows.append(_value(ctx, "決標原則", case.award_basis))
+    return rows
+
+
+def _period_rows(ctx: Context) -> Rows:
+    """等標期 with its legal minimum, the deadline, and the opening time and place."""
+    case = ctx.case
     days = case.effective_tender_days
     minimum = ctx.period.details.minimum_days if ctx.period else None
     legal = ""
     if ctx.period is not None:
         legal = (f"法定最少{minimum}日，依{ctx.period.details.base_rule}" if minimum is not None
                  else ctx.period.answer_zh)
+    rows: Rows = []
     if days is not None:
         rows.append(("等標期", f"{days}日" + (f"；{legal}" if legal else "")))
     else:
@@ -153,9 +166,15 @@ def _summary(ctx: Context) -> list[tuple[str, str]]:
         if at is not None and not (at.hour or at.minute):
             rows.append(("開標時間", roc_date(at.date()) + ctx.need("開標時刻")))
         else:
-            row("開標時間", roc_datetime(at) if at else None)
-        row("開標地點", case.opening_place)
-    # bonds
+            rows.append(_value(ctx, "開標時間", roc_datetime(at) if at else None))
+        rows.append(_value(ctx, "開標地點", case.opening_place))
+    return rows
+
+
+def _bond_rows(ctx: Context) -> Rows:
+    """押標金 and 履約保證金: the amount, the waiver with its reason, or 待補 with the cap."""
+    case = ctx.case
+    rows: Rows = []
     bid = ctx.bond_item("押標金")
     charged = bid_bond_charged(ctx)
     if charged:
@@ -178,11 +197,24 @@ def _summary(ctx: Context) -> list[tuple[str, str]]:
         rows.append(("履約保證金", ctx.need("履約保證金") + f"（{perf.requirement}；一定金額原則上限{format_twd(perf.cap_fixed_amount or 0)}）"))
     else:
         rows.append(("履約保證金", ctx.need("履約保證金") + "（預算金額未定，無法計算上限）"))
-    rows.append(("受理異議機關", f"同招標機關（{case.agency}）（政府採購法第75條）" if case.agency else ctx.need("受理異議機關")))
-    if is_taichung(case.agency):
+    return rows
+
+
+def _remedy_rows(ctx: Context) -> Rows:
+    """Where 異議 and 申訴 go (政府採購法第75條、第76條)."""
+    agency = ctx.case.agency
+    rows = [("受理異議機關", f"同招標機關（{agency}）（政府採購法第75條）" if agency else ctx.need("受理異議機關"))]
+    if is_taichung(agency):
         rows.append(("受理申訴機關", "臺中市政府採購申訴審議委員會（政府採購法第76條）"))
     else:
         rows.append(("受理申訴機關", ctx.need("受理申訴機關")))
+    return rows
+
+
+def _attachment_rows(ctx: Context) -> Rows:
+    """Public inspection (查核金額以上), the 評選 attachment (最有利標) and the quotation form (報價)."""
+    case = ctx.case
+    rows: Rows = []
     if ctx.tier_code in ("audit", "large") or case.public_inspection is not None:
         if case.public_inspection is True:
             rows.append(("招標文件公開閱覽", "已於公告招標前辦理"))
@@ -204,7 +236,7 @@ def _markdown(tpl: TenderTemplate, ctx: Context, summary: list[tuple[str, str]],
     out.append(f"- 案號：{case.case_no or pending('案號')}")
     out.append(f"- 標案名稱：{case.name or pending('標案名稱')}")
     out.append(f"- 依據：{tpl.issuer}{tpl.title}（{tpl.version}版）")
-    out.append(f"- 草擬日期：中華{roc_date(ctx.on)}")
+    out.append(f"- 草擬日期：{roc_full(ctx.on)}")
     out.append("- 本草稿由 mishu 依範本與案件紀錄產生，送出前請承辦人逐點核對")
     if case.sample or (case.name and "範例" in case.name):
         out.append("- 本案件資料為範例（sample），非真實標案")
@@ -224,11 +256,12 @@ def _markdown(tpl: TenderTemplate, ctx: Context, summary: list[tuple[str, str]],
     return "\n".join(out) + "\n"
 
 
-def draft_tender_instructions(case: CaseInput, *, on: date, articles: ArticleIndex | None = None,
-                              template_path: Path | None = None) -> TenderDraft:
+def build_tender_instructions(case: CaseInput, *, on: date, articles: ArticleIndex | None = None,
+                              template_path: Path | None = None,
+                              thresholds: ThresholdTable | None = None) -> TenderDraft:
     """Draft the 投標須知 for ``case`` on the PCC template; ``on`` is the date thresholds are judged on."""
     tpl = TenderTemplate.load(template_path)
-    ctx = Context(case=case, on=on, articles=articles or ArticleIndex.load())
+    ctx = Context(case=case, on=on, articles=articles or ArticleIndex.load(), thresholds=thresholds)
     run_calculators(ctx)
     summary = _summary(ctx)
     validate_case(ctx)

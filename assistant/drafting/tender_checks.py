@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.calculators import format_twd
+from core.dates import roc_date, roc_datetime
+from core.money import format_twd
 
 from .tender_context import (
     ACT,
@@ -12,42 +13,58 @@ from .tender_context import (
     RULES,
     WEEKDAY_ZH,
     Context,
-    roc_date,
-    roc_datetime,
 )
 
 
 # --- validations (warnings cite their article) --------------------------------------------------------
 def validate_case(ctx: Context) -> None:
+    """Check the case; findings go to ``ctx.warnings`` and reminders to ``ctx.notes``, in this order."""
+    _check_stated_tier(ctx)
+    _check_method_for_tier(ctx)
+    _check_method_basis(ctx)
+    _check_tender_period(ctx)
+    _check_bonds(ctx)
+    _check_public_inspection(ctx)
+    _check_award_basis(ctx)
+
+
+def _check_stated_tier(ctx: Context) -> None:
+    """The tier stated in the record vs the computed one."""
     case = ctx.case
-    w = ctx.warnings
-    tier = ctx.tier_code
-    # tier stated in the record vs computed
     if case.stated_tier and ctx.tier is not None:
         stated = case.stated_tier.replace("之採購", "").replace("採購", "")
         computed = ctx.tier.details.tier_name.replace("採購", "")
         if stated not in (computed, ctx.tier.details.tier_zh) and computed not in stated:
             lbl = ctx.cite(RULES, "6", "依採購金額於招標前認定之")
-            w.append(f"紀錄所載採購金額級距「{case.stated_tier}」與依採購金額{format_twd(case.tier_amount or 0)}"
-                     f"計算之「{ctx.tier.details.tier_zh}」不符（{lbl}），第4點依計算結果勾選，請確認。")
-    # method vs tier
-    if tier is not None and case.method:
-        below = tier in ("small", "below_announcement")
-        if case.method == "公開取得書面報價" and not below:
-            lbl = ctx.cite(ACT, "49", "未達公告金額之採購，其金額逾公告金額十分之一者")
-            lbl19 = ctx.cite(ACT, "19", "機關辦理公告金額以上之採購，除依第二十條及第二十二條辦理者外，應公開招標。")
-            w.append(f"公開取得書面報價或企劃書限於未達公告金額之採購（{lbl}；範本第15點(4)），本案屬"
-                     f"{ctx.tier.details.tier_zh if ctx.tier else ''}，應依{lbl19}公開招標。")
-        if case.method == "公開取得書面報價" and tier == "small":
-            ctx.notes.append("本案屬公告金額十分之一以下之小額採購，得不經公告程序逕洽廠商採購"
-                             f"（{ctx.cite('中央機關未達公告金額採購招標辦法', '5', '公告金額十分之一以下採購之招標，得不經公告程序，逕洽廠商採購')}）；"
-                             "如仍公開取得書面報價，亦屬適法。")
-        if case.method == "小額採購" and tier != "small":
-            lbl = ctx.cite(ACT, "47", "但均不得逾公告金額十分之一")
-            w.append(f"招標方式記為小額採購，但採購金額逾公告金額十分之一（{lbl}），不得以小額採購辦理。")
-        if case.method == "選擇性招標" and below:
-            ctx.notes.append("政府採購法第20條係就公告金額以上之採購規定得採選擇性招標；未達公告金額者請確認依據。")
-    # basis of 選擇性 / 限制性招標
+            ctx.warnings.append(f"紀錄所載採購金額級距「{case.stated_tier}」與依採購金額{format_twd(case.tier_amount or 0)}"
+                                f"計算之「{ctx.tier.details.tier_zh}」不符（{lbl}），第4點依計算結果勾選，請確認。")
+
+
+def _check_method_for_tier(ctx: Context) -> None:
+    """The tendering method against the tier (公開取得書面報價, 小額採購 and 選擇性招標 have amount limits)."""
+    case, w, tier = ctx.case, ctx.warnings, ctx.tier_code
+    if tier is None or not case.method:
+        return
+    below = tier in ("small", "below_announcement")
+    if case.method == "公開取得書面報價" and not below:
+        lbl = ctx.cite(ACT, "49", "未達公告金額之採購，其金額逾公告金額十分之一者")
+        lbl19 = ctx.cite(ACT, "19", "機關辦理公告金額以上之採購，除依第二十條及第二十二條辦理者外，應公開招標。")
+        w.append(f"公開取得書面報價或企劃書限於未達公告金額之採購（{lbl}；範本第15點(4)），本案屬"
+                 f"{ctx.tier.details.tier_zh if ctx.tier else ''}，應依{lbl19}公開招標。")
+    if case.method == "公開取得書面報價" and tier == "small":
+        ctx.notes.append("本案屬公告金額十分之一以下之小額採購，得不經公告程序逕洽廠商採購"
+                         f"（{ctx.cite('中央機關未達公告金額採購招標辦法', '5', '公告金額十分之一以下採購之招標，得不經公告程序，逕洽廠商採購')}）；"
+                         "如仍公開取得書面報價，亦屬適法。")
+    if case.method == "小額採購" and tier != "small":
+        lbl = ctx.cite(ACT, "47", "但均不得逾公告金額十分之一")
+        w.append(f"招標方式記為小額採購，但採購金額逾公告金額十分之一（{lbl}），不得以小額採購辦理。")
+    if case.method == "選擇性招標" and below:
+        ctx.notes.append("政府採購法第20條係就公告金額以上之採購規定得採選擇性招標；未達公告金額者請確認依據。")
+
+
+def _check_method_basis(ctx: Context) -> None:
+    """The legal basis (款) of 選擇性招標 and 限制性招標."""
+    case, w = ctx.case, ctx.warnings
     if case.method == "選擇性招標":
         lbl = ctx.cite(ACT, "20", "機關辦理公告金額以上之採購，符合下列情形之一者，得採選擇性招標")
         if not case.selective_items:
@@ -66,7 +83,11 @@ def validate_case(ctx: Context) -> None:
         elif case.restricted_item in (13, 14) and case.category == "工程":
             lbl = ctx.cite(ACT, "22", "第一項第十三款及第十四款，不適用工程採購。")
             w.append(f"政府採購法第22條第1項第{case.restricted_item}款不適用工程採購（{lbl}）。")
-    # tender period
+
+
+def _check_tender_period(ctx: Context) -> None:
+    """等標期 against the legal minimum, the deadline on a rest day, the opening before the deadline."""
+    case, w = ctx.case, ctx.warnings
     days = case.effective_tender_days
     if ctx.period is not None and days is not None:
         minimum = ctx.period.details.minimum_days
@@ -84,20 +105,26 @@ def validate_case(ctx: Context) -> None:
     if case.deadline and case.opening_at and case.opening_at.date() < case.deadline:
         lbl = ctx.cite(RULES, "49-1", "其招標文件所標示之開標時間，為等標期屆滿當日或次一上班日。")
         w.append(f"開標時間{roc_datetime(case.opening_at)}早於截止投標日{roc_date(case.deadline)}（{lbl}）。")
-    # bonds
-    _check_bonds(ctx)
-    # public inspection for 查核金額以上
+
+
+def _check_public_inspection(ctx: Context) -> None:
+    """Public inspection of the documents for 查核金額以上; the 巨額採購 reminder."""
+    case, tier = ctx.case, ctx.tier_code
     if tier in ("audit", "large"):
         lbl = ctx.cite(INSPECTION, "2", "機關辦理查核金額以上之採購，應於公告招標前辦理招標文件之公開閱覽。")
         if case.public_inspection is False:
-            w.append(f"查核金額以上之採購應於公告招標前辦理招標文件公開閱覽（{lbl}），紀錄為未辦理；"
-                     "除符合同點但書各款（例如經機關首長或其授權人員核准）外，請先辦理公開閱覽。")
+            ctx.warnings.append(f"查核金額以上之採購應於公告招標前辦理招標文件公開閱覽（{lbl}），紀錄為未辦理；"
+                                "除符合同點但書各款（例如經機關首長或其授權人員核准）外，請先辦理公開閱覽。")
         elif case.public_inspection is None:
             ctx.notes.append(f"查核金額以上之採購，應於公告招標前辦理招標文件公開閱覽（{lbl}）；"
                              "辦理且內容未經重大改變者，等標期得縮短5日但不得少於10日（招標期限標準第9條第1款）。")
     if tier == "large":
         ctx.notes.append("巨額採購：第4點須勾選已依「機關提報巨額採購使用情形及效益分析作業規定」簽准預期使用情形及效益目標。")
-    # award basis
+
+
+def _check_award_basis(ctx: Context) -> None:
+    """The award basis: 最有利標 needs approval; its variants are limited to some methods and tiers."""
+    case, w = ctx.case, ctx.warnings
     if case.award_basis in ("最有利標",) and case.method in ("公開招標", "選擇性招標"):
         lbl = ctx.cite(ACT, "56", "機關採最有利標決標者，應先報經上級機關核准。")
         ctx.notes.append(f"採最有利標決標者，應先報經上級機關核准（{lbl}）；評選項目、標準及評定方式應列入附件"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from assistant.calculators import (
@@ -12,14 +12,15 @@ from assistant.calculators import (
     Citation,
     GuaranteeResult,
     TenderPeriodResult,
+    ThresholdTable,
     TierResult,
     bid_bond_and_guarantees,
     procurement_tier,
     tender_period,
 )
-from assistant.calculators.models import TierCode
 from assistant.calculators.tender_period import Method as PeriodMethod
-from ingest.zh import to_halfwidth
+from core.text import to_halfwidth
+from core.vocab import CATEGORIES, Category, TierCode
 
 from .case import CaseInput
 from .models import pending
@@ -35,21 +36,12 @@ TIER_OPTION: dict[TierCode, str] = {"small": "(1)", "below_announcement": "(2)",
 WEEKDAY_ZH = "一二三四五六日"
 
 
-def roc_date(d: date) -> str:
-    return f"民國{d.year - 1911}年{d.month}月{d.day}日"
-
-
-def roc_datetime(dt: datetime) -> str:
-    half = "上午" if dt.hour < 12 else "下午"
-    hour = dt.hour if dt.hour <= 12 else dt.hour - 12
-    return f"{roc_date(dt.date())}{half}{hour}時{dt.minute:02d}分"
-
-
 @dataclass
 class Context:
     case: CaseInput
     on: date
     articles: ArticleIndex
+    thresholds: ThresholdTable | None = None  # None: the shipped table
     tier: TierResult | None = None
     period: TenderPeriodResult | None = None
     bonds: GuaranteeResult | None = None
@@ -130,8 +122,8 @@ def run_calculators(ctx: Context) -> None:
     case, on = ctx.case, ctx.on
     amount = case.tier_amount
     if amount is not None and amount > 0:
-        cats = [case.category] if case.category else ["工程", "財物", "勞務"]
-        results = [procurement_tier(amount, cat, on, articles=ctx.articles) for cat in cats]  # type: ignore[arg-type]
+        cats: tuple[Category, ...] = (case.category,) if case.category else CATEGORIES
+        results = [procurement_tier(amount, cat, on, table=ctx.thresholds, articles=ctx.articles) for cat in cats]
         if len({r.details.tier for r in results}) == 1:
             ctx.tier = results[0]
             _tool(ctx, "procurement_tier", {"amount": amount, "category": results[0].details.category,
@@ -142,7 +134,7 @@ def run_calculators(ctx: Context) -> None:
         ctx.period = tender_period(
             ctx.tier.details.tier, method, category, on, electronic_download=bool(case.electronic_download),
             electronic_bid=bool(case.electronic_bid), public_inspection=bool(case.public_inspection),
-            publication_date=case.announced_on, articles=ctx.articles)
+            publication_date=case.announced_on, table=ctx.thresholds, articles=ctx.articles)
         args: dict[str, Any] = {
             "amount_or_tier": ctx.tier.details.tier, "method": method, "category": category, "on": on.isoformat(),
             "electronic_download": bool(case.electronic_download), "electronic_bid": bool(case.electronic_bid),
@@ -153,7 +145,7 @@ def run_calculators(ctx: Context) -> None:
         try:
             ctx.bonds = bid_bond_and_guarantees(
                 case.budget or None, case.procurement_amount if not case.budget else None, case.category, on,
-                negotiation=case.restricted_mode == "議價", articles=ctx.articles)
+                negotiation=case.restricted_mode == "議價", table=ctx.thresholds, articles=ctx.articles)
         except CalculatorError as exc:
             ctx.warnings.append(f"押標金及保證金無法計算：{exc}")
         else:

@@ -6,7 +6,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.calculators import format_twd
+from core.dates import roc_date, roc_datetime
+from core.money import format_twd
 
 from .models import CHOSEN, NOT_CHOSEN, pending
 from .template import TemplatePoint
@@ -17,8 +18,6 @@ from .tender_context import (
     bid_bond_charged,
     is_taichung,
     perf_bond_charged,
-    roc_date,
-    roc_datetime,
 )
 
 CATEGORY_OPTION = {"工程": "(1)", "財物": "(2)", "勞務": "(3)"}

@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from core.access import AccessLevel
 from ingest.loaders._common import decode_text, doc_id_for, infer_domain, read_checked, split_front_matter
 from ingest.loaders.json_sources import load_json
 from ingest.loaders.pdf import load_pdf, strip_headers_footers
 from ingest.loaders.text import load_html, load_markdown, load_txt
 from ingest.loaders.word import load_docx
 from ingest.models import IngestError, LoadedDocument
+from ingest.sources import SidecarError, SourceMeta, read_sidecar, stricter
 
 __all__ = [
     "SUPPORTED_SUFFIXES", "load_path", "decode_text", "infer_domain", "split_front_matter",
@@ -56,9 +58,25 @@ def load_path(path: Path, *, max_bytes: int) -> list[LoadedDocument]:
     if not data.strip():
         raise IngestError(path, "檔案是空的（只有空白）")
     docs = loader(path, data)
+    try:
+        side = read_sidecar(path)
+    except SidecarError as e:
+        raise IngestError(path, e.reason) from e
     for doc in docs:
+        if side is not None:
+            apply_sidecar(doc, side)
         if doc.doc_id is None:
             doc.doc_id = doc_id_for(path)
         if doc.domain is None:
             doc.domain = infer_domain(path, (doc.title or "") + "\n" + doc.text)
     return docs
+
+
+def apply_sidecar(doc: LoadedDocument, side: SourceMeta) -> None:
+    """The sidecar's domain replaces the file's; its access level can only make the file stricter."""
+    if side.domain is not None:
+        doc.domain = side.domain
+    own = str(doc.meta.get("access_level") or AccessLevel.public.value).strip().lower()
+    if own in AccessLevel.__members__:
+        doc.meta["access_level"] = stricter(AccessLevel(own), side.access_level).value
+    # an invalid value in the file itself is reported by parse_structure

@@ -6,7 +6,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-from ingest.models import Domain, IngestError
+from core.vocab import Domain
+from ingest.models import IngestError
 from ingest.structure import infer_domain_from_text, slugify
 
 FOLDER_DOMAINS: dict[str, Domain] = {

@@ -12,10 +12,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from core.dates import parse_date
+from core.text import to_halfwidth
+from core.vocab import Domain, Unit
 from ingest.loaders._common import doc_id_for, infer_domain
-from ingest.models import Domain, IngestError, LoadedDocument, Section, Unit
+from ingest.models import IngestError, LoadedDocument, Section
 from ingest.structure import chapter_paths, display_label, is_deleted_text, normalize_text
-from ingest.zh import parse_date, to_halfwidth
 
 Meta = dict[str, str | int | float | bool | None]
 

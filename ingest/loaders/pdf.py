@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.text import to_halfwidth
 from ingest.models import IngestError, LoadedDocument
 from ingest.structure import classify_line
-from ingest.zh import to_halfwidth
 
 _PAGE_NO_RE = re.compile(
     r"^[-–—\s]*(?:第\s*\d+\s*頁\s*(?:[,，/／、]?\s*共\s*\d+\s*頁)?|共\s*\d+\s*頁\s*[,，]?\s*第\s*\d+\s*頁"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
+from core.dates import parse_date
+from core.vocab import Domain, Unit
 from ingest.loaders._common import decode_text, split_front_matter
-from ingest.models import Domain, IngestError, LoadedDocument, Unit
-from ingest.zh import parse_date
+from ingest.models import IngestError, LoadedDocument
 
 
 def load_txt(path: Path, data: bytes) -> LoadedDocument:
@@ -91,6 +93,17 @@ _BLOCK = {"p", "div", "section", "article", "header", "footer", "main", "aside",
           "table", "thead", "tbody", "tfoot", "tr", "dl", "dt", "dd", "blockquote", "pre", "hr", "br",
           "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "address", "form", "fieldset"}
 _SKIP = {"script", "style", "noscript", "template", "svg", "iframe", "object", "head"}
+_VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "area", "base", "col", "embed", "source", "track"}
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])", re.I)
+
+
+def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
+    for name, value in attrs:
+        if name == "hidden" or (name == "aria-hidden" and (value or "").lower() == "true"):
+            return True
+        if name == "style" and value and _HIDDEN_STYLE.search(value):
+            return True
+    return False
 
 
 class _TextExtractor(HTMLParser):
@@ -105,6 +118,7 @@ class _TextExtractor(HTMLParser):
         self.in_cell = False
         self.row: list[str] = []
         self.pre = 0
+        self.hidden: list[list[Any]] = []  # [tag, depth] of elements hidden by style or attribute
 
     def _flush(self) -> None:
         text = "".join(self.buf)
@@ -121,6 +135,12 @@ class _TextExtractor(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "title":
             self.in_title = True
+            return
+        if self.hidden and tag == self.hidden[-1][0]:
+            self.hidden[-1][1] += 1
+        elif tag not in _VOID and _is_hidden(attrs):  # text nobody sees in a browser is not indexed
+            self.hidden.append([tag, 1])
+            self.skip += 1
             return
         if tag in _SKIP:
             self.skip += 1
@@ -143,6 +163,12 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self.in_title = False
+            return
+        if self.hidden and tag == self.hidden[-1][0]:
+            self.hidden[-1][1] -= 1
+            if self.hidden[-1][1] == 0:
+                self.hidden.pop()
+                self.skip = max(0, self.skip - 1)
             return
         if tag in _SKIP:
             self.skip = max(0, self.skip - 1)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from pathlib import Path
+from typing import Any
 
 from ingest.loaders.word_numbering import Numbering
 from ingest.models import IngestError, LoadedDocument
@@ -22,11 +24,50 @@ def _heading_level(style_name: str) -> int | None:
     return min(int(m[1]), 6) if m else None
 
 
+# A DOCX is a ZIP: deflate reaches about 1000:1, so the file size limit says little about what python-docx
+# would inflate into memory. Members are counted and their real inflated sizes summed (streamed, so a
+# central directory that lies about sizes does not help) before python-docx opens the file.
+MAX_ZIP_MEMBERS = 5000
+MAX_ZIP_UNCOMPRESSED = 200 * 1024 * 1024
+
+
+def check_zip_limits(path: Path, data: bytes, *, max_members: int = MAX_ZIP_MEMBERS,
+                     max_total: int = MAX_ZIP_UNCOMPRESSED) -> None:
+    """Raise IngestError when the ZIP has too many members or inflates beyond ``max_total`` bytes."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            if len(infos) > max_members:
+                raise IngestError(path, f"無法讀取：DOCX 內含 {len(infos):,} 個檔案，超過上限 {max_members:,} 個")
+            total = 0
+            for info in infos:
+                with zf.open(info) as member:
+                    while block := member.read(1 << 20):
+                        total += len(block)
+                        if total > max_total:
+                            raise IngestError(path, f"無法讀取：DOCX 解壓縮後超過上限 {max_total // (1024 * 1024)} MB"
+                                                    "（可能是壓縮炸彈）")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, EOFError, ValueError) as e:
+        raise IngestError(path, "無法讀取：DOCX 檔案損毀或不是 Word 文件（.docx）") from e
+    except OSError as e:
+        raise IngestError(path, f"無法讀取：DOCX 檔案損毀（{type(e).__name__}）") from e
+
+
+def _visible_text(para: Any) -> str:
+    """The paragraph's text without hidden runs (w:vanish): text nobody sees in Word is not indexed."""
+    from docx.text.run import Run
+
+    if not any(r.font.hidden for r in para.runs):
+        return str(para.text)
+    return "".join(x.text for x in para.iter_inner_content() if not (isinstance(x, Run) and x.font.hidden))
+
+
 def load_docx(path: Path, data: bytes) -> LoadedDocument:
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    check_zip_limits(path, data)
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as e:
@@ -42,7 +83,7 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
         if tag == "p":
             para = Paragraph(child, document)
             number = numbering.label(para)  # counted even for empty paragraphs, as Word does
-            text = para.text.strip()
+            text = _visible_text(para).strip()
             if not text:
                 lines.append("")
                 continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ingest.zh import int_to_cn
+from core.numerals import int_to_cn
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _LEGAL = "零壹貳參肆伍陸柒捌玖拾"

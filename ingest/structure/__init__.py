@@ -1,4 +1,4 @@
-"""Structure parser: plain text -> citable sections.
+"""Structure parser: plain text -> citable sections (article references in questions: ``core.refs``).
 
 Recognises the structure of Taiwanese legal and administrative texts:
 編/章/節 headings, articles 第N條 / 第N條之M (with 項 = lines, 款 = 一、, 目 = (一)), 要點 points 一、二、,
@@ -9,7 +9,6 @@ Public API:
     parse_text(text, *, unit=None, partial=False) -> ParsedText
     split_paragraphs(article_text) -> list[str]                 # 項
     split_items(paragraph) -> list[tuple[str, str]]              # 款 (numeral as written, text)
-    parse_article_ref(text, known_titles=()) -> list[ArticleRef] # 採購法第22條第1項第9款, 檔案法§17 ...
 
 Section ``no`` conventions: article "22" / "22-1"; point "5"; section = heading path joined with "/":
 chapter ordinals as written (壹, 貳, 參 ...), numbered sub-headings 一、二、 as Arabic numbers ("參/2"),
@@ -18,7 +17,13 @@ heading is "前言" (or "全文" when a document has no headings at all). A repe
 """
 
 from ingest.structure.articles import split_items, split_paragraphs
-from ingest.structure.document import canonical_text, infer_domain_from_text, parse_structure, slugify
+from ingest.structure.document import (
+    DOMAIN_UNKNOWN,
+    canonical_text,
+    infer_domain_from_text,
+    parse_structure,
+    slugify,
+)
 from ingest.structure.lines import display_width, join_wrapped_lines, normalize_text
 from ingest.structure.markers import Marker, classify_line, display_label
 from ingest.structure.parser import (
@@ -28,11 +33,10 @@ from ingest.structure.parser import (
     normalize_chapter,
     parse_text,
 )
-from ingest.structure.refs import ArticleRef, parse_article_ref
 
 __all__ = [
-    "ArticleRef", "Marker", "ParsedText", "canonical_text", "chapter_paths", "classify_line", "display_label",
+    "DOMAIN_UNKNOWN", "Marker", "ParsedText", "canonical_text", "chapter_paths", "classify_line", "display_label",
     "display_width", "infer_domain_from_text", "is_deleted_text", "join_wrapped_lines", "normalize_chapter",
-    "normalize_text", "parse_article_ref", "parse_structure", "parse_text", "slugify", "split_items",
+    "normalize_text", "parse_structure", "parse_text", "slugify", "split_items",
     "split_paragraphs",
 ]

@@ -6,18 +6,21 @@ import re
 import unicodedata
 from pathlib import Path
 
+from core.access import AccessLevel
+from core.vocab import Domain, Unit
 from ingest.models import (
-    AccessLevel,
-    Domain,
     IngestError,
     LoadedDocument,
     Section,
     SourceDocument,
-    Unit,
     sha256_text,
 )
+from ingest.sources import DOC_ID_RE
 from ingest.structure.lines import normalize_text
 from ingest.structure.parser import ParsedText, parse_text
+
+DOMAIN_UNKNOWN = ("無法判斷文件類別（採購／檔案／消防防災／範本／計畫），"
+                  "請放入對應資料夾、在檔案開頭註明 domain，或上傳時指定 domain")
 
 # --- LoadedDocument -> SourceDocument ---------------------------------------------------------------
 _DOMAIN_KEYWORDS: dict[Domain, tuple[str, ...]] = {
@@ -37,7 +40,7 @@ def infer_domain_from_text(text: str) -> Domain | None:
 def slugify(stem: str) -> str:
     """File stem -> doc_id: lower-case ASCII letters/digits and CJK kept, everything else "-"."""
     s = unicodedata.normalize("NFKC", stem).lower()
-    s = re.sub(r"[^0-9a-z\u3400-\u9fff]+", "-", s).strip("-")
+    s = re.sub(r"[^0-9a-z\u3400-\u9fff]+", "-", s).strip("-")[:120].strip("-")
     return s or "document"
 
 
@@ -100,10 +103,11 @@ def parse_structure(doc: LoadedDocument) -> SourceDocument:
     # the file's own title > a title line in the text > PDF/DOCX metadata title > file name
     title = (doc.title or (parsed.title if parsed else None) or _meta_str(meta, "meta_title") or stem).strip()
     doc_id = doc.doc_id or slugify(stem)
+    if not DOC_ID_RE.fullmatch(doc_id):
+        raise IngestError(doc.path, f"doc_id 不正確：{doc_id[:60]}（只能用英數字、中文、「-」與「_」，最多 120 字）")
     domain = doc.domain or infer_domain_from_text(title + "\n" + "\n".join(s.text for s in sections[:50]))
     if domain is None:
-        raise IngestError(doc.path, "無法判斷文件類別（採購／檔案／消防防災／範本／計畫），"
-                                    "請放入對應資料夾或在檔案開頭註明 domain")
+        raise IngestError(doc.path, DOMAIN_UNKNOWN)
     amended = doc.amended or (parsed.amended if parsed else None)
     content_hash = sha256_text(canonical_text(title, sections))
     version = _meta_str(meta, "version") or (amended.isoformat() if amended else f"h:{content_hash[:12]}")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
-from ingest.models import Section, Unit
+from core.dates import parse_date
+from core.numerals import LABEL_NUM_RE
+from core.text import to_halfwidth
+from core.vocab import Unit
+from ingest.models import Section
 from ingest.structure.lines import _Line, join_wrapped_lines, normalize_text
 from ingest.structure.markers import (
     _DATE_LINE_RE,
-    _NUM,
     _PART_LEVEL,
     _SENTENCE_END,
     _TITLE_LINE_RE,
@@ -19,11 +22,10 @@ from ingest.structure.markers import (
     classify_line,
     display_label,
 )
-from ingest.zh import parse_date, to_halfwidth
 
 
 # --- article-number sequences -----------------------------------------------------------------------
-def _longest_increasing(keys: list[tuple[int, int]]) -> set[int]:
+def _longest_increasing(keys: Sequence[tuple[int, ...]]) -> set[int]:
     """Indices of a longest strictly increasing subsequence (O(n^2), n = number of candidates)."""
     n = len(keys)
     if n == 0:
@@ -60,62 +62,98 @@ def _accept_enumeration(cands: list[_Cand], *, allow_gaps: bool) -> tuple[set[in
     heading (壹、, 第N章, #); a chain may restart at 一 in a new group. Returns (accepted line indices,
     whether a restart happened).
     """
-    accepted: set[int] = set()
-    last: int | None = None
-    global_last: int | None = None
-    in_list, list_last = False, 0
-    last_m = 0
-    point_indent: int | None = None
-    group = None
-    restarted = False
+    chain = _Chain(allow_gaps)
     for k, c in enumerate(cands):
-        if c.group != group:
-            group = c.group
-            if last is not None:
-                global_last = last
-            last, in_list = None, False
-        if in_list:
-            is_next_item = c.n == list_last + 1
-            is_next_point = last is not None and c.n == last + 1
-            if is_next_item and is_next_point:
-                # ambiguous: indentation first, then look ahead for another candidate with the same number
-                deeper = point_indent is not None and c.indent > point_indent
-                if deeper or any(o.n == c.n and o.group == c.group for o in cands[k + 1:]):
-                    is_next_point = False
-                else:
-                    is_next_item = False
-            if is_next_item and not is_next_point:
-                list_last = c.n
-                continue
-            if not is_next_point:
-                continue
-            in_list = False
-        if last is None:
-            ok = c.n == 1 or (global_last is not None and c.n == global_last + 1) or allow_gaps
-            if ok:
-                if global_last is not None and c.n == 1:
-                    restarted = True
-                accepted.add(c.idx)
-                last = c.n
-                if point_indent is None:
-                    point_indent = c.indent
+        chain.enter_group(c.group)
+        if chain.in_list and chain.stays_in_list(cands, k):
             continue
+        if chain.last is None:
+            chain.start(c)
+        else:
+            chain.extend(c, chain.last)
+    return chain.accepted, chain.restarted
+
+
+@dataclass
+class _Chain:
+    """The walk of ``_accept_enumeration`` over the candidates, in line order."""
+
+    allow_gaps: bool
+    accepted: set[int] = field(default_factory=set)
+    last: int | None = None  # number of the last accepted point of the current group
+    global_last: int | None = None  # number of the last accepted point of the previous groups
+    in_list: bool = False  # inside a 款 list ("…：" then 一、)
+    list_last: int = 0  # number of the last 款 of that list
+    last_m: int = 0  # 之M of the last accepted point
+    point_indent: int | None = None  # indentation of the first accepted point
+    group: int | None = None
+    restarted: bool = False
+
+    def enter_group(self, group: int) -> None:
+        if group != self.group:
+            self.group = group
+            if self.last is not None:
+                self.global_last = self.last
+            self.last, self.in_list = None, False
+
+    def stays_in_list(self, cands: list[_Cand], k: int) -> bool:
+        """Inside a 款 list: True when candidate ``k`` is its next item (or not the next point either);
+        False when it is the next point, which ends the list."""
+        c = cands[k]
+        is_next_item = c.n == self.list_last + 1
+        is_next_point = self.last is not None and c.n == self.last + 1
+        if is_next_item and is_next_point:
+            # ambiguous: indentation first, then look ahead for another candidate with the same number
+            deeper = self.point_indent is not None and c.indent > self.point_indent
+            if deeper or any(o.n == c.n and o.group == c.group for o in cands[k + 1:]):
+                is_next_point = False
+            else:
+                is_next_item = False
+        if is_next_item and not is_next_point:
+            self.list_last = c.n
+            return True
+        if not is_next_point:
+            return True
+        self.in_list = False
+        return False
+
+    def start(self, c: _Cand) -> None:
+        """The first point of a group: 一, the continuation of the previous group, or any with gaps."""
+        if c.n == 1 or (self.global_last is not None and c.n == self.global_last + 1) or self.allow_gaps:
+            if self.global_last is not None and c.n == 1:
+                self.restarted = True
+            self.accepted.add(c.idx)
+            self.last = c.n
+            if self.point_indent is None:
+                self.point_indent = c.indent
+
+    def extend(self, c: _Cand, last: int) -> None:
         if c.m:
-            if c.n == last and c.m == last_m + 1:  # 五十二之一 after 五十二
-                accepted.add(c.idx)
-                last_m = c.m
-            continue
+            if c.n == last and c.m == self.last_m + 1:  # 五十二之一 after 五十二
+                self.accepted.add(c.idx)
+                self.last_m = c.m
+            return
         if c.after_colon and c.n == 1:
-            in_list, list_last = True, 1
-            continue
-        if c.n == last + 1 or (allow_gaps and c.n > last):
-            last_m = 0
-            accepted.add(c.idx)
-            last = c.n
-    return accepted, restarted
+            self.in_list, self.list_last = True, 1
+            return
+        if c.n == last + 1 or (self.allow_gaps and c.n > last):
+            self.last_m = 0
+            self.accepted.add(c.idx)
+            self.last = c.n
 
 
 # --- the parser --------------------------------------------------------------------------------------
+@dataclass
+class _OpenSection:
+    """The section being read: its lines until the next heading closes it."""
+
+    no: str
+    label: str
+    chapter: list[str]
+    lines: list[str]
+    heading_text: str = ""  # the heading's own words (a section that has no body keeps a sentence heading)
+
+
 @dataclass
 class ParsedText:
     unit: Unit
@@ -143,9 +181,8 @@ def parse_text(text: str, *, unit: Unit | None = None, partial: bool = False,
     title_hint = title or ""
 
     if unit in (None, Unit.article):
-        art_idx = [i for i, mk in enumerate(markers) if mk is not None and mk.kind == "article"]
-        keys = [(markers[i].n, markers[i].m) for i in art_idx]  # type: ignore[union-attr]
-        chosen = {art_idx[k] for k in _longest_increasing(keys)}
+        arts = [(i, mk) for i, mk in enumerate(markers) if mk is not None and mk.kind == "article"]
+        chosen = {arts[k][0] for k in _longest_increasing([(mk.n, mk.m) for _, mk in arts])}
         if len(chosen) >= 2 or (len(chosen) == 1 and unit == Unit.article):
             return _parse_articles(lines, markers, chosen)
         if unit == Unit.article and not chosen:
@@ -203,7 +240,7 @@ class _ChapterStack:
 def normalize_chapter(s: str) -> str:
     """"第 一 章 總則" -> "第一章 總則"; "第 六 節之一 鹵化烴滅火設備" -> "第六節之一 鹵化烴滅火設備"."""
     s = re.sub(r"\s+", " ", s.replace("\u3000", " ")).strip()
-    m = re.match(rf"^第\s*({_NUM}|[０-９]+)\s*([編章節])(?:\s*之\s*({_NUM}|[０-９]+))?\s*(.*)$", s)
+    m = re.match(rf"^第\s*({LABEL_NUM_RE}|[０-９]+)\s*([編章節])(?:\s*之\s*({LABEL_NUM_RE}|[０-９]+))?\s*(.*)$", s)
     if not m:
         return s
     head = f"第{m[1]}{m[2]}" + (f"之{m[3]}" if m[3] else "")
@@ -233,7 +270,7 @@ def chapter_paths(chapters: Iterable[str | None]) -> list[list[str]]:
 def _split_chapter_string(ch: str) -> list[str]:
     """A chapter string may hold several levels: "第一編 總則 第一章 通則" -> two headings."""
     norm = normalize_chapter(ch)
-    pieces = re.split(rf"\s(?=第\s*{_NUM}\s*[編章節])", norm)
+    pieces = re.split(rf"\s(?=第\s*{LABEL_NUM_RE}\s*[編章節])", norm)
     return [normalize_chapter(p) for p in pieces if p.strip()]
 
 
@@ -285,13 +322,13 @@ def _parse_numbered(lines: list[_Line], markers: list[Marker | None], chosen: se
     stack = _ChapterStack()
     sections: list[Section] = []
     preamble: list[str] = []
-    cur: dict | None = None
+    cur: _OpenSection | None = None
 
     def close() -> None:
         nonlocal cur
         if cur is not None:
-            text = "\n".join(cur["lines"]).strip()
-            sections.append(Section(no=cur["no"], label=cur["label"], chapter=cur["chapter"], text=text,
+            text = "\n".join(cur.lines).strip()
+            sections.append(Section(no=cur.no, label=cur.label, chapter=cur.chapter, text=text,
                                     deleted=is_deleted_text(text)))
         cur = None
 
@@ -303,13 +340,13 @@ def _parse_numbered(lines: list[_Line], markers: list[Marker | None], chosen: se
             label = display_label(no, unit)
             if unit is Unit.article and mk.title:
                 label += f"（{mk.title}）"
-            cur = {"no": no, "label": label, "chapter": stack.path(), "lines": [mk.rest] if mk.rest else []}
+            cur = _OpenSection(no, label, stack.path(), [mk.rest] if mk.rest else [])
         elif mk is not None and (mk.kind == "part" or (unit is Unit.point and mk.kind == "ord" and len(ln.text) <= 40)):
             close()
             stack.push(mk.level if mk.kind == "part" else 3, _heading_display(ln.text, mk))
         elif cur is not None:
             if ln.text:
-                cur["lines"].append(ln.text)
+                cur.lines.append(ln.text)
         elif ln.text:
             if mk is not None and mk.kind == "md":
                 continue
@@ -333,11 +370,11 @@ def _parse_points(lines: list[_Line], markers: list[Marker | None], accepted: se
 
 
 def _md_title(lines: list[_Line], markers: list[Marker | None]) -> str | None:
-    h1 = [i for i, mk in enumerate(markers) if mk is not None and mk.kind == "md" and mk.level == 1]
+    h1 = [(i, mk) for i, mk in enumerate(markers) if mk is not None and mk.kind == "md" and mk.level == 1]
     if len(h1) == 1:
         first_heading = next(i for i, mk in enumerate(markers) if mk is not None and mk.kind == "md")
-        if first_heading == h1[0]:
-            return markers[h1[0]].title  # type: ignore[union-attr]
+        if first_heading == h1[0][0]:
+            return h1[0][1].title
     return None
 
 
@@ -345,96 +382,123 @@ _RANK_PART = {0: 10, 1: 11, 2: 12}
 
 
 def _parse_sections(lines: list[_Line], markers: list[Marker | None], accepted_points: set[int]) -> ParsedText:
-    title_idx: int | None = None
+    """Headed sections (壹、, 第N章, 一、, 1.2, #): each heading opens a section numbered by its heading path."""
     md_title = _md_title(lines, markers)
+    title_idx: int | None = None  # the line of the document's one '# ' title
     if md_title is not None:
         title_idx = next(i for i, mk in enumerate(markers) if mk is not None and mk.kind == "md")
-    # dotted headings must increase through the document
-    dotted = [i for i, mk in enumerate(markers) if mk is not None and mk.kind == "dotted"]
-    dkeys = [tuple(int(p) for p in markers[i].token.split(".")) for i in dotted]  # type: ignore[union-attr]
-    dotted_ok = {dotted[k] for k in _longest_increasing(dkeys)} if len(dotted) >= 2 else set()  # type: ignore[arg-type]
-
-    # stack entries: (rank, token, display, is_dotted)
-    stack: list[tuple[int, str, str, bool]] = []
-    sections: list[Section] = []
-    pre: list[str] = []
-    cur: dict | None = None
-    seen_heading = False
-
-    def path_no() -> str:
-        tokens: list[str] = []
-        for _rank, token, _disp, is_dotted in stack:
-            if is_dotted:
-                tokens = [token]
-            else:
-                tokens.append(token)
-        return "/".join(tokens)
-
-    def close() -> None:
-        nonlocal cur
-        if cur is None:
-            return
-        body = "\n".join(cur["lines"]).strip()
-        if not body and cur["heading_text"] and cur["heading_text"][-1] in _SENTENCE_END:
-            body = cur["heading_text"]
-        if body:
-            sections.append(Section(no=cur["no"], label=cur["label"], chapter=cur["chapter"], text=body,
-                                    deleted=is_deleted_text(body)))
-        cur = None
-
+    dotted_ok = _increasing_dotted(markers)
+    out = _Sections()
     for i, ln in enumerate(lines):
-        mk = markers[i]
-        heading: tuple[int, str, str, bool, str] | None = None  # rank, token, display, dotted, text
         if i == title_idx:
             continue
-        if mk is not None:
-            if mk.kind == "md":
-                inner = classify_line(mk.title)
-                token = mk.title
-                if inner is not None and inner.kind in ("ord", "part", "point", "dotted"):
-                    token = _section_token(inner)
-                heading = (mk.level, token, mk.title, inner is not None and inner.kind == "dotted",
-                           _heading_rest(inner) if inner is not None else mk.title)
-            elif mk.kind == "part" and len(ln.text) <= 40:
-                heading = (_RANK_PART[mk.level], _section_token(mk), _heading_display(ln.text, mk), False,
-                           mk.title)
-            elif mk.kind == "ord":
-                heading = (13, mk.token, ln.text, False, mk.rest)
-            elif mk.kind == "point" and i in accepted_points:
-                heading = (14, str(mk.n), ln.text, False, mk.rest)
-            elif mk.kind == "dotted" and i in dotted_ok:
-                heading = (15 + mk.level, mk.token, ln.text, True, mk.rest)
+        mk = markers[i]
+        heading = _heading_of(ln, mk, i in accepted_points, i in dotted_ok) if mk is not None else None
         if heading is not None:
-            close()
-            seen_heading = True
-            rank, token, display, is_dotted, htext = heading
-            first: list[str] = []
-            if _is_content(htext) and display.endswith(htext):
-                # "一、依消防法第13條規定 …" is content, not a title: short label, text kept in the body
-                first = [htext]
-                display = display[: len(display) - len(htext)] + htext[:16] + "…"
-                htext = ""
-            while stack and stack[-1][0] >= rank:
-                stack.pop()
-            chapter = [d for _, _, d, _ in stack]
-            stack.append((rank, token, display, is_dotted))
-            cur = {"no": path_no(), "label": " > ".join(d for _, _, d, _ in stack), "chapter": chapter,
-                   "lines": first, "heading_text": htext}
-            continue
-        if not ln.text:
-            continue
-        if cur is not None:
-            cur["lines"].append(ln.text)
-        else:
-            pre.append(ln.text)
-    close()
-    title, amended, pre_text = _split_preamble(pre, md_title)
+            out.open(heading)
+        elif ln.text:
+            out.add_line(ln.text)
+    out.close()
+    title, amended, pre_text = _split_preamble(out.pre, md_title)
     title = md_title or title
-    sections = _dedupe(sections)
+    sections = _dedupe(out.sections)
     if pre_text:
-        no = "前言" if seen_heading else "全文"
+        no = "前言" if out.seen_heading else "全文"
         sections.insert(0, Section(no=no, label=no, text=pre_text))
     return ParsedText(Unit.section, sections, title=title, amended=amended, preamble=pre_text)
+
+
+def _increasing_dotted(markers: list[Marker | None]) -> set[int]:
+    """The lines of the dotted headings (1.1, 1.2.3) that increase through the document."""
+    dotted = [(i, mk) for i, mk in enumerate(markers) if mk is not None and mk.kind == "dotted"]
+    if len(dotted) < 2:
+        return set()
+    keys = [tuple(int(p) for p in mk.token.split(".")) for _, mk in dotted]
+    return {dotted[k][0] for k in _longest_increasing(keys)}
+
+
+@dataclass(frozen=True)
+class _Heading:
+    rank: int  # nesting: lower ranks contain higher ones (#: 1-6, 編章節: 10-12, 壹: 13, 一: 14, 1.2: 15+)
+    token: str  # its part of the section number
+    display: str  # its part of the label
+    dotted: bool  # a dotted number is the whole path ("1.2", not "1/1.2")
+    text: str  # the heading's own words
+
+
+def _heading_of(ln: _Line, mk: Marker, accepted_point: bool, increasing_dotted: bool) -> _Heading | None:
+    """The heading a marked line opens, or None when the marker is not a heading here."""
+    if mk.kind == "md":
+        inner = classify_line(mk.title)
+        token = mk.title
+        if inner is not None and inner.kind in ("ord", "part", "point", "dotted"):
+            token = _section_token(inner)
+        return _Heading(mk.level, token, mk.title, inner is not None and inner.kind == "dotted",
+                        _heading_rest(inner) if inner is not None else mk.title)
+    if mk.kind == "part" and len(ln.text) <= 40:
+        return _Heading(_RANK_PART[mk.level], _section_token(mk), _heading_display(ln.text, mk), False, mk.title)
+    if mk.kind == "ord":
+        return _Heading(13, mk.token, ln.text, False, mk.rest)
+    if mk.kind == "point" and accepted_point:
+        return _Heading(14, str(mk.n), ln.text, False, mk.rest)
+    if mk.kind == "dotted" and increasing_dotted:
+        return _Heading(15 + mk.level, mk.token, ln.text, True, mk.rest)
+    return None
+
+
+class _Sections:
+    """The sections of ``_parse_sections`` as they are read: the open heading path, the open section,
+    the closed sections and the lines before the first heading."""
+
+    def __init__(self) -> None:
+        self.stack: list[_Heading] = []
+        self.sections: list[Section] = []
+        self.pre: list[str] = []
+        self.cur: _OpenSection | None = None
+        self.seen_heading = False
+
+    def path_no(self) -> str:
+        tokens: list[str] = []
+        for h in self.stack:
+            if h.dotted:
+                tokens = [h.token]
+            else:
+                tokens.append(h.token)
+        return "/".join(tokens)
+
+    def open(self, heading: _Heading) -> None:
+        self.close()
+        self.seen_heading = True
+        display, htext = heading.display, heading.text
+        first: list[str] = []
+        if _is_content(htext) and display.endswith(htext):
+            # "一、依消防法第13條規定 …" is content, not a title: short label, text kept in the body
+            first = [htext]
+            display = display[: len(display) - len(htext)] + htext[:16] + "…"
+            htext = ""
+        while self.stack and self.stack[-1].rank >= heading.rank:
+            self.stack.pop()
+        chapter = [h.display for h in self.stack]
+        self.stack.append(_Heading(heading.rank, heading.token, display, heading.dotted, htext))
+        self.cur = _OpenSection(self.path_no(), " > ".join(h.display for h in self.stack), chapter, first, htext)
+
+    def add_line(self, text: str) -> None:
+        if self.cur is not None:
+            self.cur.lines.append(text)
+        else:
+            self.pre.append(text)
+
+    def close(self) -> None:
+        cur = self.cur
+        if cur is None:
+            return
+        body = "\n".join(cur.lines).strip()
+        if not body and cur.heading_text and cur.heading_text[-1] in _SENTENCE_END:
+            body = cur.heading_text
+        if body:
+            self.sections.append(Section(no=cur.no, label=cur.label, chapter=cur.chapter, text=body,
+                                         deleted=is_deleted_text(body)))
+        self.cur = None
 
 
 def _is_content(heading_text: str) -> bool:

@@ -8,18 +8,18 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from .db import ReadOnlyViolation, init_db, make_engine
-from .importers import ImportIssue, ImportReport, import_bundle, import_file, import_records
+from .importers import ImportIssue, ImportReport, Mode, import_bundle, import_file, import_records
 from .service import RecordsService, RecordsValidationError
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample_records"
 
 
-def load_sample(engine: Engine, directory: Path | None = None, mode: str = "insert") -> list[ImportReport]:
+def load_sample(engine: Engine, directory: Path | None = None, mode: Mode = "insert") -> list[ImportReport]:
     """Import the committed 範例 files through the importers, all in one transaction."""
     from .sample import SAMPLE_FILES
 
     base = directory or SAMPLE_DIR
-    return import_bundle(engine, [(t, base / f) for t, f in SAMPLE_FILES], mode=mode)  # type: ignore[arg-type]
+    return import_bundle(engine, [(t, base / f) for t, f in SAMPLE_FILES], mode=mode)
 
 
 __all__ = ["SAMPLE_DIR", "ImportIssue", "ImportReport", "ReadOnlyViolation", "RecordsService",

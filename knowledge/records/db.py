@@ -21,15 +21,25 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
+from knowledge import sqlite_files
+
 from .models import Base
+
+_READ_ONLY = "mishu_read_only"  # connection info flag: a read-only use of a writable connection
 
 
 class ReadOnlyViolation(RuntimeError):
     """Raised when code tries to write through a read-only session."""
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Engine for any SQLAlchemy URL; SQLite files get their parent folder created and foreign keys on."""
+def make_engine(url: str, *, synchronous: str = sqlite_files.SYNCHRONOUS, **kwargs: Any) -> Engine:
+    """Engine for any SQLAlchemy URL; SQLite files get their parent folder created, foreign keys on, and
+    WAL, a busy timeout and ``synchronous`` (FULL by default; ``knowledge.sqlite_files`` says when NORMAL)."""
+    if url.startswith("sqlite"):
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args.setdefault("timeout", sqlite_files.BUSY_TIMEOUT_MS / 1000)
+        connect_args.setdefault("check_same_thread", False)
+        kwargs["connect_args"] = connect_args
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         db = engine.url.database
@@ -38,9 +48,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _fk_on(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # the driver's implicit BEGIN is replaced by _begin below
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            sqlite_files.tune(dbapi_conn, synchronous=synchronous)
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            # IMMEDIATE: a transaction takes the write lock when it starts (waiting up to the busy timeout).
+            # A deferred one that reads, then writes, fails at once with "database is locked" when another
+            # connection committed in between (WAL cannot upgrade a stale read snapshot).
+            conn.exec_driver_sql("BEGIN" if conn.info.get(_READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -90,7 +109,9 @@ class ReadOnlyAccess:
             uri = f"file:{quote(path)}?mode=ro"
 
             def connect() -> sqlite3.Connection:
-                conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                conn = sqlite3.connect(uri, uri=True, check_same_thread=False,
+                                       timeout=sqlite_files.BUSY_TIMEOUT_MS / 1000)
+                sqlite_files.tune(conn, read_only=True)
                 conn.execute("PRAGMA query_only=ON")
                 return conn
 
@@ -117,6 +138,7 @@ class ReadOnlyAccess:
     def session(self) -> Iterator[Session]:
         if self._shared:
             with self._engine.connect() as conn:
+                conn.info[_READ_ONLY] = True
                 conn.exec_driver_sql("PRAGMA query_only=ON")
                 try:
                     with Session(bind=conn, autoflush=False) as s:
@@ -128,6 +150,8 @@ class ReadOnlyAccess:
                 finally:
                     conn.rollback()
                     conn.exec_driver_sql("PRAGMA query_only=OFF")
+                    conn.rollback()
+                    conn.info.pop(_READ_ONLY, None)
             return
         with Session(self._build(), autoflush=False) as s:
             event.listen(s, "before_flush", _refuse_flush)

@@ -27,6 +27,9 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ingest.loaders import decode_text
+from ingest.models import IngestError
+
 from .models import (
     AedDevice,
     Base,
@@ -234,24 +237,29 @@ def reason_zh(err: Any) -> str:
 
 
 def _read_text(path: Path) -> str:
-    data = path.read_bytes()
+    """UTF-8 (Excel on zh-TW Windows: Big5/CP950), with the same plausibility check as source files: a
+    decoding that yields control, private-use or unassigned characters is not taken."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:  # Excel on zh-TW Windows saves CSV as Big5/CP950
-            return data.decode("cp950")
-        except UnicodeDecodeError as exc:
-            raise ValueError("檔案編碼無法辨識，請存成 UTF-8") from exc
+        return decode_text(path, path.read_bytes())[0]
+    except IngestError as exc:
+        raise ValueError(f"檔案編碼無法辨識，請存成 UTF-8（{exc.reason}）") from exc
 
 
 def _csv_records(text: str) -> Iterable[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    for rec in reader:
-        if None in rec:
-            raise ValueError(f"第{reader.line_num}行的欄位數多於標題列")
-        if all((v or "").strip() == "" for v in rec.values()):
-            continue  # blank line
-        yield reader.line_num, dict(rec)
+    try:
+        headers = [h.strip() for h in reader.fieldnames or []]
+        twice = sorted({h for h in headers if h and headers.count(h) > 1})
+        if twice:
+            raise ValueError(f"標題列有重複欄位：{'、'.join(twice)}")
+        for rec in reader:
+            if None in rec:
+                raise ValueError(f"第{reader.line_num}行的欄位數多於標題列")
+            if all((v or "").strip() == "" for v in rec.values()):
+                continue  # blank line
+            yield reader.line_num, dict(rec)
+    except csv.Error as exc:  # not a ValueError: a cell over the csv module's 128 KiB limit, a stray quote
+        raise ValueError(f"CSV 格式錯誤（第{reader.line_num}行）：儲存格過長（上限 128 KB）或引號不成對") from exc
 
 
 def _json_records(text: str) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -259,6 +267,8 @@ def _json_records(text: str) -> Iterable[tuple[int, dict[str, Any]]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"JSON 格式錯誤（第{exc.lineno}行）：{exc.msg}") from exc
+    except RecursionError as exc:
+        raise ValueError("JSON 巢狀層數過深，無法匯入") from exc
     if isinstance(data, dict) and isinstance(data.get("records"), list):
         data = data["records"]
     if not isinstance(data, list):
@@ -278,6 +288,22 @@ def read_records(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return list(_csv_records(text) if suffix == ".csv" else _json_records(text))
 
 
+# --- spreadsheet formula guard (exports) -------------------------------------------------------------
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_cell(value: str) -> str:
+    """A text cell a spreadsheet would run as a formula (=HYPERLINK(...), @SUM(...)) gets a leading '."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def unguard_cell(value: Any) -> Any:
+    """The inverse of ``guard_cell`` on import, so an exported file round-trips."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
 # --- importing -----------------------------------------------------------------------------------
 def _canonical_headers(spec: TableSpec, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Map zh-TW headers to field names; returns (record, field -> header as written)."""
@@ -290,14 +316,34 @@ def _canonical_headers(spec: TableSpec, raw: dict[str, Any]) -> tuple[dict[str, 
         shown[field] = h
         if value is None or (isinstance(value, str) and value.strip() == ""):
             continue  # empty cell = not given (defaults apply, required fields are reported)
-        rec[field] = value
+        rec[field] = unguard_cell(value)
     return rec, shown
+
+
+def _raw_problem(spec: TableSpec, raw: dict[str, Any]) -> tuple[str, str] | None:
+    """(field, zh-TW reason) when a record cannot be read as written: two headers for one field (「案號」
+    and ``case_no``), or a NUL character (PostgreSQL refuses it at insert time)."""
+    by_zh = {zh: f for f, zh in spec.schema.ZH.items()}
+    seen: dict[str, str] = {}
+    for header, value in raw.items():
+        h = str(header).strip()
+        field = by_zh.get(h, h)
+        if field in seen:
+            return h, f"「{seen[field]}」與「{h}」是同一個欄位，請只保留一個"
+        seen[field] = h
+        if isinstance(value, str) and "\x00" in value:
+            return h, "含有 NUL 控制字元（\\x00），請移除後再匯入"
+    return None
 
 
 def _validate(spec: TableSpec, records: Sequence[tuple[int, dict[str, Any]]],
               report: ImportReport) -> list[tuple[int, RowBase, dict[str, str]]]:
     valid: list[tuple[int, RowBase, dict[str, str]]] = []
     for line, raw in records:
+        problem = _raw_problem(spec, raw)
+        if problem is not None:
+            report.errors.append(ImportIssue(line=line, field=problem[0], reason=problem[1]))
+            continue
         rec, shown = _canonical_headers(spec, raw)
         try:
             valid.append((line, spec.schema.model_validate(rec), shown))

@@ -195,3 +195,45 @@ class SeedTeacherOut(BaseModel):
     expertise: str
     contact: str
     sample: bool
+
+
+class InspectionOut(BaseModel):
+    kind: str
+    inspected_on: date
+    inspector: str
+    result: str
+    next_due_on: date | None
+    note: str | None
+    sample: bool
+
+
+class FailedEventOut(BaseModel):
+    case_no: str
+    name: str
+    unit: str
+    event_on: date
+    kind: str
+    cause_code: str | None
+    cause_label: str | None
+    note: str | None
+
+
+class SuspendedVendorOut(BaseModel):
+    tax_id: str
+    name: str
+    suspension: SuspensionOut
+
+
+class RecordCatalog(BaseModel):
+    """The records' own values a question can name (units, vendors, places, kinds); used for routing."""
+
+    units: list[str]
+    vendors: list[tuple[str, str]]  # (tax_id, name)
+    aed_locations: list[str]
+    aed_floors: list[str]
+    inspection_kinds: list[str]
+    drill_texts: list[str]
+    retention_titles: list[tuple[str, str]]  # (class_code, title)
+    teacher_districts: list[str]
+    teacher_expertise: list[str]
+    case_names: list[str]

@@ -2,7 +2,7 @@
 
 Each schema validates one record as it comes from a CSV row or a JSON object. Column names are the
 English field names; the zh-TW labels in ``ZH`` are accepted as column headers too (案號 = case_no).
-Dates accept ISO and ROC forms (``ingest.zh.parse_date``); amounts accept 1,500,000 / 150萬.
+Dates accept ISO and ROC forms (``core.dates.parse_date``); amounts accept 1,500,000 / 150萬 (``core.money.parse_amount``).
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from ingest.zh import parse_date, to_halfwidth
+from core.dates import parse_date
+from core.money import parse_amount
+from core.text import to_halfwidth
+from core.vocab import CATEGORIES
 
-from .amounts import parse_amount
 from .taxid import tax_id_error
 from .vocab import (
     AWARD_BASES,
-    CATEGORIES,
     CONSULTATION_CATEGORIES,
     EVENT_KINDS,
     FAILED_KINDS,

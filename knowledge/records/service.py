@@ -16,15 +16,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Row, Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ingest.zh import parse_date, to_halfwidth
+from core.dates import parse_date
+from core.money import parse_amount
+from core.text import to_halfwidth
+from core.vocab import CATEGORIES
 
-from .amounts import parse_amount
 from .db import ReadOnlyAccess
-from .importers import TABLES, export_timestamp, reason_zh
+from .importers import TABLES, export_timestamp, guard_cell, reason_zh
 from .models import (
     AedDevice,
     Base,
@@ -48,11 +50,15 @@ from .results import (
     ConsultationCounts,
     ConsultationOut,
     DrillOut,
+    FailedEventOut,
     FailedTenderReport,
     FailedTenderRow,
+    InspectionOut,
     InspectionStatus,
+    RecordCatalog,
     RetentionOut,
     SeedTeacherOut,
+    SuspendedVendorOut,
     SuspensionOut,
     TenderEventOut,
     VendorCheckResult,
@@ -62,7 +68,6 @@ from .schemas import ConsultationRow
 from .taxid import tax_id_error
 from .vocab import (
     ARTICLE_101_ITEMS,
-    CATEGORIES,
     CONSULTATION_CATEGORIES,
     FAILED_KINDS,
     METHODS,
@@ -83,6 +88,9 @@ MAX_LIMIT = 500
 
 CONSULTATION_CSV_FIELDS = ("ref", "occurred_at", "caller_agency", "category", "question", "answer",
                            "citations", "follow_up", "follow_up_note", "handled_by", "sample")
+
+
+EXPORT_MAX_ROWS = 20_000  # one export; a longer period is exported in parts
 
 
 class RecordsValidationError(ValueError):
@@ -167,11 +175,12 @@ class RecordsService:
                    status: str | None = None, method: str | None = None, date_from: DateLike | None = None,
                    date_to: DateLike | None = None, min_amount: AmountLike | None = None,
                    max_amount: AmountLike | None = None,
-                   limit: int = 50) -> list[CaseOut]:
+                   limit: int = 50, order_by: Literal["announced", "award_amount"] = "announced") -> list[CaseOut]:
         """Cases matching all given filters, newest announcement first (not yet announced last).
 
         ``text`` matches a substring of 案名 or 案號; ``date_from``/``date_to`` bound 公告日 (inclusive);
         ``min_amount``/``max_amount`` bound 採購金額 (inclusive). ``limit`` is capped at 500.
+        ``order_by="award_amount"`` puts the largest 決標金額 first.
         Dates may be ISO or ROC text (113.01.01, 民國113年1月1日); amounts may be text (150萬).
         """
         date_from, date_to = _date(date_from, "date_from"), _date(date_to, "date_to")
@@ -200,7 +209,10 @@ class RecordsService:
             stmt = stmt.where(ProcurementCase.amount >= min_amount)
         if max_amount is not None:
             stmt = stmt.where(ProcurementCase.amount <= max_amount)
-        stmt = stmt.order_by(ProcurementCase.announced_on.desc().nulls_last(), ProcurementCase.case_no)
+        if order_by == "award_amount":
+            stmt = stmt.order_by(ProcurementCase.award_amount.desc().nulls_last(), ProcurementCase.case_no)
+        else:
+            stmt = stmt.order_by(ProcurementCase.announced_on.desc().nulls_last(), ProcurementCase.case_no)
         stmt = stmt.limit(max(1, min(limit, MAX_LIMIT)))
         with self._ro.session() as s:
             return [_case_out(c) for c in s.scalars(stmt).unique().all()]
@@ -228,6 +240,21 @@ class RecordsService:
         date_from, date_to = _date(date_from, "date_from"), _date(date_to, "date_to")
         if group_by not in ("cause", "unit", "category", "month"):
             raise RecordsValidationError([("group_by", "只能是 cause、unit、category 或 month")])
+        events, causes = self._tender_events(unit, date_from, date_to)
+        tally = _FailedTally(group_by)
+        for kind, event_on, cause_code, ev_unit, category in events:
+            tally.add(kind, event_on, cause_code, ev_unit, category)
+        return FailedTenderReport(
+            group_by=group_by, unit=unit, date_from=date_from, date_to=date_to, rounds=tally.total_rounds,
+            failed=tally.total_failed, opened=tally.opened, rate=_ratio(tally.total_failed, tally.total_rounds),
+            rows=tally.rows(causes),
+            definition="流廢標率＝期間內流標及廢標次數 ÷ 期間內結束的招標次數（流標＋廢標＋決標）；"
+                       "撤銷決標、重新招標及無招標事件之案件（如小額採購）不計入。")
+
+    def _tender_events(self, unit: str | None, date_from: date | None, date_to: date | None,
+                       ) -> tuple[Sequence[Row[str, date, str | None, str, str]], dict[str, str]]:
+        """(kind, event_on, cause_code, unit, category) of the concluding and 開標 events in the period,
+        and the failure-cause labels by code."""
         conds = []
         if unit:
             conds.append(ProcurementCase.unit == unit.strip())
@@ -242,39 +269,7 @@ class RecordsService:
         with self._ro.session() as s:
             events = s.execute(stmt).all()
             causes = {c.code: c.label for c in s.scalars(select(TenderCause)).all()}
-        rounds: Counter[str] = Counter()
-        failed: Counter[str] = Counter()
-        opened = total_rounds = total_failed = 0
-        for kind, event_on, cause_code, ev_unit, category in events:
-            if kind == "開標":
-                opened += 1
-                continue
-            is_failed = kind in FAILED_KINDS
-            total_rounds += 1
-            total_failed += is_failed
-            if group_by == "cause":
-                if is_failed:
-                    failed[cause_code or "OTHER"] += 1
-                continue
-            key = {"unit": ev_unit, "category": category, "month": f"{event_on:%Y-%m}"}[group_by]
-            rounds[key] += 1
-            failed[key] += is_failed
-        rows: list[FailedTenderRow] = []
-        if group_by == "cause":
-            for code, n in sorted(failed.items(), key=lambda kv: (-kv[1], kv[0])):
-                rows.append(FailedTenderRow(key=code, label=causes.get(code, code), rounds=total_rounds, failed=n,
-                                            rate=_ratio(n, total_rounds), share=_ratio(n, total_failed)))
-        else:
-            order = sorted(rounds) if group_by == "month" else sorted(rounds, key=lambda k: (-failed[k], k))
-            for key in order:
-                rows.append(FailedTenderRow(key=key, label=key, rounds=rounds[key], failed=failed[key],
-                                            rate=_ratio(failed[key], rounds[key]),
-                                            share=_ratio(failed[key], total_failed)))
-        return FailedTenderReport(
-            group_by=group_by, unit=unit, date_from=date_from, date_to=date_to, rounds=total_rounds,
-            failed=total_failed, opened=opened, rate=_ratio(total_failed, total_rounds), rows=rows,
-            definition="流廢標率＝期間內流標及廢標次數 ÷ 期間內結束的招標次數（流標＋廢標＋決標）；"
-                       "撤銷決標、重新招標及無招標事件之案件（如小額採購）不計入。")
+        return events, causes
 
     # --- vendors -------------------------------------------------------------------------------
     def vendor_suspension_check(self, tax_id_or_name: str, on: DateLike | None = None) -> VendorCheckResult:
@@ -450,12 +445,15 @@ class RecordsService:
             stmt = stmt.where(Consultation.occurred_at < datetime.combine(date_to + timedelta(days=1), time(0, 0)))
         if category:
             stmt = stmt.where(Consultation.category == category)
-        stmt = stmt.order_by(Consultation.occurred_at, Consultation.ref)
+        stmt = stmt.order_by(Consultation.occurred_at, Consultation.ref).limit(EXPORT_MAX_ROWS + 1)
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(CONSULTATION_CSV_FIELDS)
         with self._ro.session() as s:
-            for c in s.scalars(stmt).all():
+            rows = s.scalars(stmt).all()
+            if len(rows) > EXPORT_MAX_ROWS:
+                raise RecordsValidationError([("date_from", f"超過 {EXPORT_MAX_ROWS} 筆，請縮小日期範圍後再匯出")])
+            for c in rows:
                 w.writerow(_consultation_csv_row(c))
         return buf.getvalue()
 
@@ -471,6 +469,147 @@ class RecordsService:
             return [SeedTeacherOut(name=t.name, agency=t.agency, district=t.district, expertise=t.expertise,
                                    contact=t.contact, sample=t.sample) for t in rows]
 
+    # --- record look-ups by what a question names (used by the assistant's record routing) ----
+    def catalog(self) -> RecordCatalog:
+        """The distinct values a question may name: units, vendors, AED places and floors, inspection
+        kinds, drill scenarios/findings, retention titles, seed-teacher districts and expertise."""
+        with self._ro.session() as s:
+            aeds = s.scalars(select(AedDevice)).all()
+            drills = s.scalars(select(FireDrill)).all()
+            teachers = s.scalars(select(SeedTeacher)).all()
+            expertise = sorted({x.strip() for t in teachers for x in t.expertise.split("、") if x.strip()})
+            return RecordCatalog(
+                units=sorted(set(s.scalars(select(ProcurementCase.unit).distinct()).all())),
+                vendors=[(v.tax_id, v.name) for v in s.scalars(select(Vendor).order_by(Vendor.name)).all()],
+                aed_locations=sorted({a.location for a in aeds}), aed_floors=sorted({a.floor for a in aeds}),
+                inspection_kinds=sorted(set(s.scalars(select(EquipmentInspection.kind).distinct()).all())),
+                drill_texts=sorted({d.scenario for d in drills} | {d.findings for d in drills if d.findings}),
+                retention_titles=[(r.class_code, r.title) for r in
+                                  s.scalars(select(RetentionEntry).order_by(RetentionEntry.class_code)).all()],
+                teacher_districts=sorted({t.district for t in teachers}), teacher_expertise=expertise,
+                case_names=sorted(set(s.scalars(select(ProcurementCase.name)).all())))
+
+    def vendor_cases(self, tax_id_or_name: str, limit: int = 50) -> list[CaseOut]:
+        """Cases a vendor (8-digit 統一編號, or part of its name) was awarded, largest award first."""
+        q = to_halfwidth(tax_id_or_name).strip()
+        if not q:
+            raise RecordsValidationError([("tax_id_or_name", "請輸入廠商統一編號或名稱")])
+        cond = Vendor.tax_id == q if q.isdigit() and len(q) == 8 else Vendor.name.ilike(_like(q), escape="\\")
+        stmt = (select(ProcurementCase).join(Vendor, ProcurementCase.vendor_id == Vendor.id).where(cond)
+                .options(joinedload(ProcurementCase.vendor))
+                .order_by(ProcurementCase.award_amount.desc().nulls_last(), ProcurementCase.case_no)
+                .limit(max(1, min(limit, MAX_LIMIT))))
+        with self._ro.session() as s:
+            return [_case_out(c) for c in s.scalars(stmt).unique().all()]
+
+    def failed_tender_events(self, unit: str | None = None, text: str | None = None, kind: str | None = None,
+                             date_from: DateLike | None = None, date_to: DateLike | None = None,
+                             ) -> list[FailedEventOut]:
+        """Each 流標/廢標 event with its case and cause, oldest first; ``text`` matches 案名 or 案號."""
+        date_from, date_to = _date(date_from, "date_from"), _date(date_to, "date_to")
+        _check_choice(kind, FAILED_KINDS, "流廢標")
+        conds: list[ColumnElement[bool]] = [TenderEvent.kind == kind] if kind else [TenderEvent.kind.in_(FAILED_KINDS)]
+        if unit:
+            conds.append(ProcurementCase.unit == unit.strip())
+        if text and text.strip():
+            pat = _like(to_halfwidth(text).strip())
+            conds.append(or_(ProcurementCase.name.ilike(pat, escape="\\"),
+                             ProcurementCase.case_no.ilike(pat, escape="\\")))
+        if date_from:
+            conds.append(TenderEvent.event_on >= date_from)
+        if date_to:
+            conds.append(TenderEvent.event_on <= date_to)
+        stmt = (select(TenderEvent).join(ProcurementCase, TenderEvent.case_id == ProcurementCase.id)
+                .where(and_(*conds)).options(joinedload(TenderEvent.case), joinedload(TenderEvent.cause))
+                .order_by(TenderEvent.event_on, TenderEvent.id))
+        with self._ro.session() as s:
+            return [FailedEventOut(case_no=e.case.case_no, name=e.case.name, unit=e.case.unit, event_on=e.event_on,
+                                   kind=e.kind, cause_code=e.cause_code, cause_label=e.cause.label if e.cause else None,
+                                   note=e.note) for e in s.scalars(stmt).unique().all()]
+
+    def suspended_vendors(self, on: DateLike | None = None) -> list[SuspendedVendorOut]:
+        """Vendors whose 刊登政府採購公報 (停權) period includes ``on`` (default today)."""
+        on = _date(on, "on") or date.today()
+        stmt = (select(VendorSuspension).where(VendorSuspension.start_on <= on, VendorSuspension.end_on >= on)
+                .options(joinedload(VendorSuspension.vendor)).order_by(VendorSuspension.end_on))
+        with self._ro.session() as s:
+            return [SuspendedVendorOut(tax_id=x.vendor.tax_id, name=x.vendor.name, suspension=_suspension_out(x, on))
+                    for x in s.scalars(stmt).unique().all()]
+
+    def find_aeds(self, floor: str | None = None, text: str | None = None, expires_from: DateLike | None = None,
+                  expires_to: DateLike | None = None, checked_before: DateLike | None = None,
+                  problem_only: bool = False, on: DateLike | None = None) -> list[AedStatus]:
+        """AEDs by floor (3F, B1), place text, pads/battery expiry window, last check before a date, or
+        only those with an issue as of ``on`` (default today); each with its status (see building_safety_status)."""
+        on = _date(on, "on") or date.today()
+        lo, hi = _date(expires_from, "expires_from"), _date(expires_to, "expires_to")
+        before = _date(checked_before, "checked_before")
+        stmt: Select[Any] = select(AedDevice).order_by(AedDevice.floor, AedDevice.serial)
+        if floor:
+            stmt = stmt.where(AedDevice.floor == to_halfwidth(floor).strip().upper())
+        if text and text.strip():
+            pat = _like(text.strip())
+            stmt = stmt.where(or_(AedDevice.location.ilike(pat, escape="\\"),
+                                  AedDevice.last_check_result.ilike(pat, escape="\\")))
+        if before:
+            stmt = stmt.where(or_(AedDevice.last_check_on.is_(None), AedDevice.last_check_on < before))
+        with self._ro.session() as s:
+            out = [_aed_status(a, on, on + timedelta(days=30)) for a in s.scalars(stmt).all()]
+        if lo or hi:
+            out = [a for a in out if any((lo is None or d >= lo) and (hi is None or d <= hi)
+                                         for d in (a.pads_expiry, a.battery_expiry))]
+        return [a for a in out if a.issues] if problem_only else out
+
+    def list_drills(self, date_from: DateLike | None = None, date_to: DateLike | None = None,
+                    text: str | None = None) -> list[DrillOut]:
+        """Fire drills (滅火、通報及避難訓練), newest first; ``text`` matches the scenario or the findings."""
+        date_from, date_to = _date(date_from, "date_from"), _date(date_to, "date_to")
+        stmt: Select[Any] = select(FireDrill).order_by(FireDrill.held_on.desc(), FireDrill.id.desc())
+        if date_from:
+            stmt = stmt.where(FireDrill.held_on >= date_from)
+        if date_to:
+            stmt = stmt.where(FireDrill.held_on <= date_to)
+        if text and text.strip():
+            pat = _like(text.strip())
+            stmt = stmt.where(or_(FireDrill.scenario.ilike(pat, escape="\\"),
+                                  FireDrill.findings.ilike(pat, escape="\\")))
+        with self._ro.session() as s:
+            return [_drill_out(d) for d in s.scalars(stmt).all()]
+
+    def inspection_history(self, kind: str | None = None, result: str | None = None,
+                           date_from: DateLike | None = None, date_to: DateLike | None = None) -> list[InspectionOut]:
+        """Inspections and filings (檢修申報、公安申報、保養 …), newest first; ``kind`` is a substring of
+        the kind, ``result`` how the result starts (合格 / 不合格)."""
+        date_from, date_to = _date(date_from, "date_from"), _date(date_to, "date_to")
+        stmt: Select[Any] = select(EquipmentInspection).order_by(EquipmentInspection.inspected_on.desc(),
+                                                                 EquipmentInspection.kind)
+        if kind and kind.strip():
+            stmt = stmt.where(EquipmentInspection.kind.ilike(_like(kind.strip()), escape="\\"))
+        if result:
+            stmt = stmt.where(EquipmentInspection.result.ilike(_escape(result.strip()) + "%", escape="\\"))
+        if date_from:
+            stmt = stmt.where(EquipmentInspection.inspected_on >= date_from)
+        if date_to:
+            stmt = stmt.where(EquipmentInspection.inspected_on <= date_to)
+        with self._ro.session() as s:
+            return [InspectionOut(kind=i.kind, inspected_on=i.inspected_on, inspector=i.inspector, result=i.result,
+                                  next_due_on=i.next_due_on, note=i.note, sample=i.sample)
+                    for i in s.scalars(stmt).all()]
+
+    def find_teachers(self, district: str | None = None, expertise: str | None = None) -> list[SeedTeacherOut]:
+        """採購種子教師 by district and/or a word of their expertise (both optional, both must hold)."""
+        stmt: Select[Any] = select(SeedTeacher).order_by(SeedTeacher.district, SeedTeacher.name)
+        if district:
+            try:
+                stmt = stmt.where(SeedTeacher.district == normalize_district(district))
+            except ValueError as exc:
+                raise RecordsValidationError([("district", str(exc))]) from None
+        if expertise and expertise.strip():
+            stmt = stmt.where(SeedTeacher.expertise.ilike(_like(expertise.strip()), escape="\\"))
+        with self._ro.session() as s:
+            return [SeedTeacherOut(name=t.name, agency=t.agency, district=t.district, expertise=t.expertise,
+                                   contact=t.contact, sample=t.sample) for t in s.scalars(stmt).all()]
+
     # --- misc ----------------------------------------------------------------------------------
     def table_counts(self) -> dict[str, int]:
         """Row count per importable table (for status pages)."""
@@ -482,6 +621,42 @@ class RecordsService:
 # --- mapping helpers -----------------------------------------------------------------------------
 def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
+
+
+class _FailedTally:
+    """Counts of tender events for ``failed_tender_report`` (definitions in its docstring)."""
+
+    def __init__(self, group_by: GroupBy) -> None:
+        self.group_by = group_by
+        self.rounds: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()
+        self.opened = self.total_rounds = self.total_failed = 0
+
+    def add(self, kind: str, event_on: date, cause_code: str | None, unit: str, category: str) -> None:
+        if kind == "開標":
+            self.opened += 1
+            return
+        is_failed = kind in FAILED_KINDS
+        self.total_rounds += 1
+        self.total_failed += is_failed
+        if self.group_by == "cause":
+            if is_failed:
+                self.failed[cause_code or "OTHER"] += 1
+            return
+        key = {"unit": unit, "category": category, "month": f"{event_on:%Y-%m}"}[self.group_by]
+        self.rounds[key] += 1
+        self.failed[key] += is_failed
+
+    def rows(self, causes: dict[str, str]) -> list[FailedTenderRow]:
+        failed, rounds = self.failed, self.rounds
+        if self.group_by == "cause":
+            return [FailedTenderRow(key=code, label=causes.get(code, code), rounds=self.total_rounds, failed=n,
+                                    rate=_ratio(n, self.total_rounds), share=_ratio(n, self.total_failed))
+                    for code, n in sorted(failed.items(), key=lambda kv: (-kv[1], kv[0]))]
+        order = sorted(rounds) if self.group_by == "month" else sorted(rounds, key=lambda k: (-failed[k], k))
+        return [FailedTenderRow(key=key, label=key, rounds=rounds[key], failed=failed[key],
+                                rate=_ratio(failed[key], rounds[key]), share=_ratio(failed[key], self.total_failed))
+                for key in order]
 
 
 def _case_out(c: ProcurementCase) -> CaseOut:
@@ -547,7 +722,9 @@ def _consultation_out(c: Consultation) -> ConsultationOut:
 
 
 def _consultation_csv_row(c: Consultation) -> list[str]:
-    return [c.ref, export_timestamp(c.occurred_at), c.caller_agency, c.category, c.question, c.answer,
+    """One export row; free-text cells are guarded against spreadsheet formulas (the file is made for Excel)."""
+    g = guard_cell
+    return [c.ref, export_timestamp(c.occurred_at), g(c.caller_agency), c.category, g(c.question), g(c.answer),
             json.dumps(c.citations or [], ensure_ascii=False), "是" if c.follow_up else "否",
-            c.follow_up_note or "", c.handled_by, "是" if c.sample else "否"]
+            g(c.follow_up_note or ""), g(c.handled_by), "是" if c.sample else "否"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-CATEGORIES: tuple[str, ...] = ("工程", "財物", "勞務")
+# 採購性質 (工程, 財物, 勞務): core.vocab.CATEGORIES
 
 METHODS: tuple[str, ...] = (
     "公開招標", "選擇性招標", "限制性招標", "公開取得報價單", "公開取得企劃書", "小額採購", "共同供應契約",

@@ -1,7 +1,8 @@
 """The API's own durable tables (audit log, feedback, ingest jobs) on ``settings.audit_db_url``.
 
 Separate metadata from the records store, so ``create_all`` here creates only ``api_*`` tables.
-Works on SQLite (several workers share the file; writers wait up to 30 s) and PostgreSQL.
+Works on SQLite (its own file by default, ``audit.sqlite3``; WAL, several workers share the file, writers
+wait up to 30 s) and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -29,14 +30,8 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def make_api_engine(url: str) -> Engine:
+def make_api_engine(url: str, synchronous: str = "FULL") -> Engine:
+    """``synchronous="NORMAL"`` for the audit log only (see ``knowledge.sqlite_files``)."""
     if url.startswith("sqlite"):
-        return make_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        return make_engine(url, synchronous=synchronous)
     return make_engine(url, pool_pre_ping=True)
-
-
-def create_tables(engine: Engine) -> None:
-    # import the modules that declare tables so they are registered on ApiBase.metadata
-    from mishu.api import audit, feedback, jobs  # noqa: F401
-
-    ApiBase.metadata.create_all(engine)

@@ -1,17 +1,11 @@
 """Every error leaves the API as JSON ``{"error": {"code", "message", "details"}}`` with a zh-TW message
-and a stable machine code. Handlers translate core exceptions only here, at the edge."""
+and a stable machine code. The handlers that translate core exceptions are in ``mishu.api.handlers``."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-log = logging.getLogger("mishu.api")
 
 
 class ApiError(Exception):
@@ -115,46 +109,3 @@ _STATUS_CODES: dict[int, tuple[str, str]] = {
     413: ("payload_too_large", "上傳內容太大"),
     415: ("unsupported_media_type", "不支援的內容格式"),
 }
-
-
-def _respond(request: Request, err: ApiError) -> JSONResponse:
-    from mishu.api.audit import note
-
-    note(request).error_code = err.code
-    return error_response(err)
-
-
-def install(app: FastAPI) -> None:
-    """Register the JSON error handlers on ``app``."""
-    from assistant.service import AskError
-    from knowledge.records import RecordsValidationError
-
-    @app.exception_handler(ApiError)
-    async def _api_error(r: Request, exc: ApiError) -> JSONResponse:
-        return _respond(r, exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(r: Request, exc: RequestValidationError) -> JSONResponse:
-        details = validation_details(list(exc.errors()))
-        first = details[0] if details else None
-        msg = "請求內容不正確" + (f"：{first['field']} {first['message']}" if first else "")
-        return _respond(r, invalid(msg, details))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(r: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, msg = _STATUS_CODES.get(exc.status_code, ("http_error", "請求無法處理"))
-        return _respond(r, ApiError(exc.status_code, code, msg, headers=getattr(exc, "headers", None)))
-
-    @app.exception_handler(AskError)
-    async def _ask(r: Request, exc: AskError) -> JSONResponse:
-        return _respond(r, invalid(str(exc), [{"field": "question", "message": str(exc), "type": "ask"}]))
-
-    @app.exception_handler(RecordsValidationError)
-    async def _records(r: Request, exc: RecordsValidationError) -> JSONResponse:
-        details = [{"field": f, "message": m, "type": "records"} for f, m in exc.issues]
-        return _respond(r, invalid(str(exc), details))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _respond(request, ApiError(500, "internal_error", "伺服器發生錯誤，已記錄，請稍後再試"))

@@ -5,12 +5,29 @@ Examples are zh-TW, as users write them; they appear in the OpenAPI schema (/doc
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from ingest.models import AccessLevel
+from core.access import AccessLevel
+from core.vocab import Category, Domain
+from knowledge.records.results import ConsultationOut
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone() if value.tzinfo is None else value
+
+
+# Timestamps leave with their offset (RFC 3339 date-time, as the schema declares): the stores keep naive UTC
+# (audit, feedback, jobs) or, for consultations, the naive local time of the call.
+UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+LocalDateTime = Annotated[datetime, AfterValidator(_local)]
 
 
 def _examples(*items: dict[str, Any]) -> ConfigDict:
@@ -54,12 +71,39 @@ class CitationKey(BaseModel):
 
 
 # --- ask ---------------------------------------------------------------------------------------
+class CaseFactsIn(BaseModel):
+    """Case facts that override the conversation's (any subset; omitted = keep the conversation's)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"amount": 30000000, "category": "勞務", "method": "公開招標", "e_tendering": True}]})
+    amount: int | None = Field(default=None, gt=0, description="預算或採購金額（新臺幣元）")
+    category: Category | None = None
+    method: str | None = Field(default=None, min_length=1, max_length=40, description="招標方式，如 公開招標")
+    e_tendering: bool | None = Field(default=None, description="電子領標（電子投標）")
+    urgent: bool | None = Field(default=None, description="緊急情事")
+    retender: bool | None = Field(default=None, description="流標、廢標後重行招標")
+
+
 class AskRequest(BaseModel):
-    model_config = _examples({"question": "押標金最高可以收多少？", "conversation_id": None},
-                             {"question": "那公告金額以上呢？", "conversation_id": "3f2a9c0e6b1d4e7f8a9b0c1d2e3f4a5b"})
+    model_config = _examples({"question": "押標金最高可以收多少？", "conversation_id": None, "facts": None},
+                             {"question": "那公告金額以上呢？", "conversation_id": "3f2a9c0e6b1d4e7f8a9b0c1d2e3f4a5b"},
+                             {"question": "等標期幾天？", "conversation_id": None,
+                              "facts": {"amount": 2500000, "category": "勞務"}})
     question: str = Field(min_length=1, max_length=2000, description="使用者的問題（繁體中文）")
     conversation_id: str | None = Field(default=None, max_length=64, description="接續既有對話；新對話填 null")
     as_of: date | None = Field(default=None, description="依該日有效的法規版本回答（預設：現行）")
+    facts: CaseFactsIn | None = Field(default=None, description="案情（覆蓋對話中已知的案情）")
+
+    def facts_dict(self) -> dict[str, Any] | None:
+        return None if self.facts is None else self.facts.model_dump(exclude_none=True)
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        """Refused before a conversation is opened for it (no orphan conversation rows)."""
+        if not v.strip():
+            raise ValueError("問題是空的，請輸入要查詢的內容")
+        return v
 
 
 class AnswerCitation(BaseModel):
@@ -82,20 +126,23 @@ class AnswerDraft(BaseModel):
 
 
 class AskResponse(BaseModel):
-    """The answer object of DESIGN.md plus ``conversation_id`` (``?full=true`` adds related, flags, latency_ms
+    """The answer object of docs/DESIGN.md plus ``conversation_id`` (``?full=true`` adds related, flags, latency_ms
     and citation labels)."""
 
     model_config = _examples({
         "answer": "【條文依據】\n1. 押標金保證金暨其他擔保作業辦法第9條（2019-11-18 修正）\n   「押標金之額度，得為一定金額或標價之一定比率，由機關於招標文件中擇定之。…」",
         "refused": False, "mode": "extractive",
         "citations": [{"title": "押標金保證金暨其他擔保作業辦法", "no": "9", "quote": "押標金之額度，得為一定金額或標價之一定比率，由機關於招標文件中擇定之。", "amended": "2019-11-18"}],
-        "tool_calls": [], "draft": None, "conversation_id": "3f2a9c0e6b1d4e7f8a9b0c1d2e3f4a5b"})
+        "tool_calls": [], "draft": None, "facts": None, "clarify": None,
+        "conversation_id": "3f2a9c0e6b1d4e7f8a9b0c1d2e3f4a5b"})
     answer: str
     refused: bool
     mode: Literal["extractive", "llm"]
     citations: list[AnswerCitation]
     tool_calls: list[AnswerToolCall]
     draft: AnswerDraft | None
+    facts: dict[str, Any] | None = Field(default=None, description="本答案假設的案情（沿用對話或指定）")
+    clarify: str | None = Field(default=None, description="缺少必要案情時的一句反問；否則 null")
     conversation_id: str
 
 
@@ -154,15 +201,45 @@ class ArticleOut(BaseModel):
 
 
 # --- drafting ----------------------------------------------------------------------------------
+DRAFT_MAX_FIELDS = 100
+DRAFT_MAX_CHARS = 20_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not allowed in XML 1.0 (tab, newlines are)
+
+
+def _leaves(value: Any, depth: int = 0) -> list[str]:
+    """Every key and text value inside nested dicts/lists (as strings); too deep a nesting is refused."""
+    if depth > 4:
+        raise ValueError("欄位巢狀層數過多")
+    if isinstance(value, dict):
+        return [str(k) for k in value] + [x for v in value.values() for x in _leaves(v, depth + 1)]
+    if isinstance(value, list):
+        return [x for v in value for x in _leaves(v, depth + 1)]
+    return [value] if isinstance(value, str) else []
+
+
 class DraftRequest(BaseModel):
     model_config = _examples(
-        {"kind": "tender_notice", "case_no": "TC-1150012", "fields": {"開標地點": "本府秘書處採購室"}},
+        {"kind": "tender_instructions", "case_no": "TC-1150012", "fields": {"開標地點": "本府秘書處採購室"}},
         {"kind": "letter", "fields": {"受文者": "臺中市政府各機關", "主旨": "轉知政府採購法修正條文，請查照。"}},
         {"kind": "memo", "fields": {"主旨": "擬辦理市政大樓AED年度檢查採購，簽請核示。"}})
-    kind: Literal["tender_notice", "letter", "memo"] = Field(description="tender_notice=投標須知, letter=函, memo=簽")
+    kind: Literal["tender_instructions", "tender_notice", "letter", "memo"] = Field(
+        description="tender_instructions=投標須知（tender_notice 同義，docs/DESIGN.md 的名稱）, letter=函, memo=簽")
     case_no: str | None = Field(default=None, max_length=64, description="記錄庫中的採購案號（投標須知用）")
-    case: dict[str, Any] | None = Field(default=None, description="案件欄位（中文或英文鍵），未提供案號時使用")
-    fields: dict[str, Any] = Field(default_factory=dict, description="其他欄位，覆蓋案件資料")
+    case: dict[str, Any] | None = Field(default=None, max_length=DRAFT_MAX_FIELDS,
+                                        description="案件欄位（中文或英文鍵），未提供案號時使用")
+    fields: dict[str, Any] = Field(default_factory=dict, max_length=DRAFT_MAX_FIELDS,
+                                   description="其他欄位，覆蓋案件資料")
+
+    @field_validator("case", "fields")
+    @classmethod
+    def _plain_text(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Keys and values are bounded text without control characters (a .docx cannot hold them)."""
+        for item in _leaves(v or {}):
+            if len(item) > DRAFT_MAX_CHARS:
+                raise ValueError(f"欄位內容過長（上限 {DRAFT_MAX_CHARS} 字）")
+            if _CONTROL.search(item):
+                raise ValueError("欄位含有控制字元（例如 \\u0001），請刪除後再試")
+        return v
 
 
 class DraftResponse(BaseModel):
@@ -188,7 +265,13 @@ class ConsultationIn(BaseModel):
     citations: list[CitationKey] = []
     follow_up: bool = False
     follow_up_note: str | None = Field(default=None, max_length=2000)
-    handled_by: str | None = Field(default=None, max_length=100, description="承辦人（預設：金鑰代號）")
+    handled_by: str | None = Field(default=None, max_length=100, description="承辦人（預設：角色名稱，如 採購專線）")
+
+
+class ConsultationApiOut(ConsultationOut):
+    """A logged consultation as the API sends it: the call's time with the server's offset."""
+
+    occurred_at: LocalDateTime
 
 
 # --- feedback ----------------------------------------------------------------------------------
@@ -207,7 +290,7 @@ class FeedbackIn(BaseModel):
 
 class FeedbackOut(BaseModel):
     id: int
-    at: datetime
+    at: UtcDateTime
     key_id: str
     role: str
     conversation_id: str | None
@@ -227,8 +310,8 @@ class IngestJobOut(BaseModel):
     stage: str | None
     done: int
     total: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
     requested_by: str
     paths: list[str]
     uploaded: list[str]
@@ -241,6 +324,31 @@ class UploadOut(BaseModel):
     saved: list[str] = Field(description="新存入 uploads 的檔名")
     unchanged: list[str] = Field(description="內容與既有檔案相同，未重複存放")
     job: IngestJobOut | None = Field(description="重新索引作業（ingest=false 時為 null）")
+
+
+class UploadedSourceOut(BaseModel):
+    model_config = _examples({"name": "內部作業要點.pdf", "size": 48213, "access_level": "restricted",
+                              "domain": "procurement", "domain_inferred": True, "uploaded_by": "a1b2c3",
+                              "uploaded_at": "2026-12-01T10:00:00Z"})
+    name: str
+    size: int
+    access_level: AccessLevel | None = Field(description="null：舊上傳、尚無設定，依檔案本身的標示")
+    domain: Domain | None
+    domain_inferred: bool = Field(description="上傳時未指定，由內容推斷")
+    uploaded_by: str | None
+    uploaded_at: datetime | None
+
+
+class UploadMetaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"access_level": "secret"}]})
+    access_level: AccessLevel | None = None
+    domain: Domain | None = None
+    ingest: bool = Field(default=True, description="儲存後立即重新索引")
+
+
+class UploadMetaOut(BaseModel):
+    source: UploadedSourceOut
+    job: IngestJobOut | None
 
 
 class EvalReportOut(BaseModel):

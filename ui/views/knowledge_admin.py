@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Literal
+from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from ui.auth import signed_in_user
 from ui.client import ApiError, Document, EvalReport, IngestJob, MishuClient
 from ui.common import call, client_for, page_header, show_error
+from ui.pages import page
 
-ROLE: Literal["admin"] = "admin"
+PAGE = page("knowledge_admin.py")
 UPLOAD_TYPES = ["pdf", "docx", "md", "markdown", "txt", "html", "htm"]
 DOMAIN_ZH = {"procurement": "採購", "archives": "檔案／公文", "emergency": "消防／防災", "building": "大樓管理",
              "template": "範本", "plan": "計畫", "general": "一般", "out_of_scope": "範圍外",
@@ -41,7 +43,7 @@ def documents_frame(docs: list[Document]) -> pd.DataFrame:
 
 def documents_section(client: MishuClient) -> None:
     st.subheader("知識庫文件")
-    docs = call(client.documents, ROLE)
+    docs = call(client.documents, client.role)
     if docs is None:
         return
     if not docs:
@@ -63,7 +65,7 @@ def follow_job(client: MishuClient, job: IngestJob) -> IngestJob:
     job_id = job.id
     while not job.finished and time.monotonic() < deadline:
         time.sleep(JOB_POLL_S)
-        polled = call(lambda: client.job(job_id), ROLE)
+        polled = call(lambda: client.job(job_id), client.role)
         if polled is None:
             break
         job = polled
@@ -89,17 +91,55 @@ def render_job(job: IngestJob) -> None:
                      hide_index=True, key="admin_failed_table")
 
 
+ACCESS_CHOICES = ["restricted", "public", "secret"]  # the first is the upload default
+DOMAIN_CHOICES = ["procurement", "archives", "emergency", "template", "plan"]
+
+
+def uploads_section(client: MishuClient) -> None:
+    """Uploaded files with their access level and domain; one file at a time is edited and re-indexed."""
+    sources = call(client.uploads, client.role)
+    if not sources:
+        return
+    st.markdown("**上傳的檔案**")
+    st.dataframe(pd.DataFrame([{
+        "檔案": u.name, "存取": ACCESS_ZH.get(u.access_level or "", "依檔案標示"),
+        "類別": DOMAIN_ZH.get(u.domain or "", u.domain or "") + ("（推斷）" if u.domain_inferred else ""),
+        "上傳時間": (u.uploaded_at or "")[:19].replace("T", " "), "大小": u.size,
+    } for u in sources]), hide_index=True, key="admin_uploads_table")
+    with st.form("admin_upload_edit"):
+        st.caption("修改存取等級或類別（儲存後重新索引）")
+        c1, c2, c3 = st.columns(3)
+        name = c1.selectbox("檔案", [u.name for u in sources], key="admin_edit_name")
+        current = next(u for u in sources if u.name == name)
+        level = c2.selectbox("存取等級", ACCESS_CHOICES, format_func=lambda v: ACCESS_ZH[v],
+                             index=ACCESS_CHOICES.index(current.access_level or "restricted"), key="admin_edit_level")
+        domain = c3.selectbox("類別", DOMAIN_CHOICES, format_func=lambda v: DOMAIN_ZH[v],
+                              index=DOMAIN_CHOICES.index(current.domain) if current.domain in DOMAIN_CHOICES else 0,
+                              key="admin_edit_domain")
+        if st.form_submit_button("儲存並重新索引"):
+            result = call(lambda: client.update_upload(name, access_level=level, domain=domain), client.role)
+            if result is not None and result.job is not None:
+                ss["admin_job"] = follow_job(client, result.job)
+                st.rerun()
+
+
 def ingest_section(client: MishuClient) -> None:
     st.subheader("上傳與重新索引")
     files = st.file_uploader("上傳文件（PDF、DOCX、Markdown、TXT、HTML）", type=UPLOAD_TYPES,
                              accept_multiple_files=True, key="admin_files")
+    c1, c2 = st.columns(2)
+    level = c1.selectbox("存取等級", ACCESS_CHOICES, format_func=lambda v: ACCESS_ZH[v], key="admin_access",
+                         help="限閱：同仁與管理者可見；密：僅管理者；公開：含諮詢專線")
+    domain = c2.selectbox("類別", ["", *DOMAIN_CHOICES], format_func=lambda v: DOMAIN_ZH.get(v, "由內容推斷"),
+                          key="admin_domain", help="無法由內容判斷時，上傳會要求指定")
     replace = st.checkbox("同名檔案內容不同時覆蓋", key="admin_replace")
     c1, c2 = st.columns(2)
     upload = c1.button("上傳並重新索引", type="primary", disabled=not files, key="admin_upload")
     reindex = c2.button("重新索引", key="admin_reindex")
     job: IngestJob | None = None
     if upload and files:
-        result = call(lambda: client.upload([(f.name, f.getvalue()) for f in files], replace=replace), ROLE)
+        result = call(lambda: client.upload([(f.name, f.getvalue()) for f in files], replace=replace,
+                                            access_level=level, domain=domain or None), client.role)
         if result is not None:
             parts = []
             if result.saved:
@@ -110,7 +150,7 @@ def ingest_section(client: MishuClient) -> None:
             job = result.job
     elif reindex:
         ss.pop("admin_upload_note", None)
-        job = call(client.start_ingest, ROLE)
+        job = call(client.start_ingest, client.role)
     if job is not None:
         ss["admin_job"] = follow_job(client, job)
         st.rerun()  # redraw the documents table with the new index
@@ -120,6 +160,7 @@ def ingest_section(client: MishuClient) -> None:
     last: IngestJob | None = ss.get("admin_job")
     if last is not None:
         render_job(last)
+    uploads_section(client)
 
 
 # --- evaluation report -------------------------------------------------------------------------------------
@@ -189,7 +230,7 @@ def eval_section(client: MishuClient) -> None:
     try:
         rep: EvalReport | None = client.eval_report()
     except ApiError as exc:
-        show_error(exc, ROLE)
+        show_error(exc, client.role)
         return
     if rep is None:
         st.info("尚無評測報告：請先執行 `mishu eval` 產生 report.json，再重新整理本頁。")
@@ -226,8 +267,9 @@ def eval_section(client: MishuClient) -> None:
 
 
 def main() -> None:
-    page_header("知識庫管理", ROLE, "文件與版本、上傳與重新索引、評測報告")
-    client = client_for(ROLE)
+    role = signed_in_user(*PAGE.roles).role
+    page_header("知識庫管理", role, "文件與版本、上傳與重新索引、評測報告")
+    client = client_for(role)
     if client is None:
         st.stop()
         return

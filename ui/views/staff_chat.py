@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, Literal
 
 import streamlit as st
 
+from core.access import Role
+from ui.auth import signed_in_user
 from ui.client import Answer, ApiError, DraftResult, MishuClient
 from ui.common import call, client_for, page_header, render_citations, render_tool_calls, show_error
+from ui.pages import page
+from ui.render import answer_markdown, hard_breaks, strip_links_and_images
 
-ROLE: Literal["staff"] = "staff"
-DRAFT_KINDS: dict[str, str] = {"投標須知": "tender_notice", "函": "letter", "簽": "memo"}
+PAGE = page("staff_chat.py")
+DRAFTING_ROLES: frozenset[Role] = frozenset({"staff", "admin"})  # the hotline desk answers, it does not draft
+DRAFT_KINDS: dict[str, str] = {"投標須知": "tender_instructions", "函": "letter", "簽": "memo"}
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ss = st.session_state
-
-
-def md_lines(text: str) -> str:
-    """Keep the answer's line breaks in Markdown (hard breaks)."""
-    return text.replace("\n", "  \n")
 
 
 # --- drafting ------------------------------------------------------------------------------------------
@@ -52,10 +51,10 @@ def draft_section(client: MishuClient) -> None:
         if errors:
             st.error("欄位格式有誤，草稿未送出：\n\n" + "\n".join(f"- {e}" for e in errors))
         else:
-            result = call(lambda: client.draft(DRAFT_KINDS[kind_zh], case_no.strip() or None, fields), ROLE)
+            result = call(lambda: client.draft(DRAFT_KINDS[kind_zh], case_no.strip() or None, fields), client.role)
             if result is not None:
                 url = result.docx_url
-                docx = call(lambda: client.download(url), ROLE) if url else None
+                docx = call(lambda: client.download(url), client.role) if url else None
                 ss["draft_result"] = (kind_zh, result, docx)
     saved = ss.get("draft_result")
     if saved:
@@ -98,57 +97,72 @@ def render_feedback(client: MishuClient, i: int, question: str, answer: Answer) 
         value: Literal["up", "down"] = "up" if thumbs == 1 else "down"
         ok = call(lambda: client.feedback(question=question, answer=answer.answer, citations=answer.citations,
                                           thumbs=value, comment=comment, conversation_id=answer.conversation_id),
-                  ROLE)
+                  client.role)
         if ok is not None:
             ss[sent_key] = value
             st.caption(f"已送出回饋（{'有幫助' if value == 'up' else '沒幫助'}），謝謝！")
 
 
+def render_flags(answer: Answer) -> None:
+    """What the server's check of a generated answer removed or corrected (quotes, citations, links)."""
+    if answer.flags:
+        st.warning("回答經自動核對後有所修正：\n\n" + "\n".join(f"- {strip_links_and_images(f)}" for f in answer.flags),
+                   icon=":material/fact_check:")
+
+
 def render_answer_extras(client: MishuClient, i: int, question: str, answer: Answer) -> None:
+    render_flags(answer)
     if answer.refused:
         st.info("知識庫沒有足夠依據回答這個問題；以上為可參考的方向。", icon=":material/info:")
     render_tool_calls(answer.tool_calls, key_prefix=f"m{i}")
-    render_citations(client, answer.citations, key_prefix=f"m{i}", role=ROLE)
+    render_citations(client, answer.citations, key_prefix=f"m{i}", role=client.role)
     if answer.draft is not None:
         with st.expander("草稿（由問答產生）"):
             if answer.draft.missing_fields:
                 st.warning("待補欄位：" + "、".join(answer.draft.missing_fields))
-            st.markdown(answer.draft.markdown)
+            st.markdown(strip_links_and_images(answer.draft.markdown) if answer.mode != "extractive"
+                        else answer.draft.markdown)
     render_feedback(client, i, question, answer)
 
 
 def stream_answer(client: MishuClient, question: str) -> Answer | None:
-    """Stream the deltas into the chat bubble; return the final answer object."""
+    """Show the text as the model writes it (without links or images: the mode is known only at the end),
+    then replace it with the final, checked answer as the page renders it for its mode; the flags of the
+    check are shown with it (``render_answer_extras``). Return the final answer object."""
     got: dict[str, Any] = {}
     status = st.empty()
-
-    def deltas() -> Iterator[str]:
+    body = st.empty()
+    text = ""
+    try:
         for ev in client.ask_stream(question, ss.get("chat_conversation_id")):
             if ev.event == "status":
                 status.caption(str(ev.data.get("message", "")))
             elif ev.event == "delta":
                 status.empty()
-                yield md_lines(str(ev.data.get("text", "")))
+                text += str(ev.data.get("text", ""))
+                body.markdown(hard_breaks(strip_links_and_images(text)))
             elif ev.event == "answer":
                 got["answer"] = Answer.model_validate(ev.data)
             elif ev.event == "error":
                 got["error"] = str(ev.data.get("message") or "回答時發生錯誤")
-
-    try:
-        st.write_stream(deltas())
     except ApiError as exc:
         status.empty()
-        show_error(exc, ROLE)
+        show_error(exc, client.role)
         return None
     status.empty()
+    answer: Answer | None = got.get("answer")
+    if answer is not None:
+        body.markdown(answer_markdown(answer.answer, answer.mode))
     if "error" in got:
         st.error(got["error"], icon=":material/warning:")
-    return got.get("answer")
+    return answer
 
 
 def main() -> None:
-    page_header("同仁問答", ROLE, "依知識庫條文回答，附引用條文與修正日期")
-    client = client_for(ROLE)
+    role = signed_in_user(*PAGE.roles).role
+    intro = "依知識庫條文回答，附引用條文與修正日期" + ("（僅公開文件）" if role == "hotline" else "")
+    page_header("同仁問答", role, intro)
+    client = client_for(role)
     if client is None:
         st.stop()
         return
@@ -160,13 +174,17 @@ def main() -> None:
             ss["chat_conversation_id"] = None
             for k in [k for k in ss if str(k).startswith(("fb_", "article::"))]:
                 del ss[k]
-    with st.expander("擬稿（投標須知／函／簽）", expanded=bool(ss.get("draft_result")), icon=":material/edit_document:"):
-        draft_section(client)
+    if role in DRAFTING_ROLES:
+        with st.expander("擬稿（投標須知／函／簽）", expanded=bool(ss.get("draft_result")),
+                         icon=":material/edit_document:"):
+            draft_section(client)
 
     messages: list[dict[str, Any]] = ss["chat_messages"]
     for i, m in enumerate(messages):
         with st.chat_message(m["role"]):
-            st.markdown(md_lines(m["content"]))
+            answer = m.get("answer")
+            st.markdown(answer_markdown(m["content"], answer.mode) if isinstance(answer, Answer)
+                        else hard_breaks(m["content"]))
             if m["role"] == "assistant":
                 render_answer_extras(client, i, m["question"], m["answer"])
 
@@ -175,7 +193,7 @@ def main() -> None:
         question = question.strip()
         messages.append({"role": "user", "content": question})
         with st.chat_message("user"):
-            st.markdown(md_lines(question))
+            st.markdown(hard_breaks(question))
         with st.chat_message("assistant"):
             answer = stream_answer(client, question)
             if answer is not None:

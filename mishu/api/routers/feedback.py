@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from mishu.api.deps import AdminOnly, AnyRole, ServicesDep
+from mishu.api.deps import AdminOnly, FeedbackRole, ServicesDep
 from mishu.api.schemas import ErrorOut, FeedbackIn, FeedbackOut
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
@@ -15,7 +15,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}, 403: {"mod
 
 
 @router.post("", response_model=FeedbackOut, status_code=201, responses=_ERRORS, summary="回饋（讚／倒讚與意見）")
-def create(body: FeedbackIn, services: ServicesDep, caller: AnyRole) -> FeedbackOut:
+def create(body: FeedbackIn, services: ServicesDep, caller: FeedbackRole) -> FeedbackOut:
     row = services.feedback.add(key_id=caller.key_id, role=caller.role, question=body.question, answer=body.answer,
                                 citations=[x.model_dump() for x in body.citations], thumbs=body.thumbs,
                                 comment=body.comment, conversation_id=body.conversation_id)

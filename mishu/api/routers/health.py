@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mishu.api.deps import ROLE_ZH, AnyRole, access_of
+from core.access import ROLE_ZH
+from mishu.api.deps import AnyRole, access_of
 from mishu.api.schemas import HealthOut, MeOut
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=HealthOut, summary="服務健康檢查（不需金鑰）")
-def healthz() -> HealthOut:
+async def healthz() -> HealthOut:
+    """On the event loop, not the thread pool: answers while slow LLM asks hold worker threads (F-14)."""
     return HealthOut()
 
 

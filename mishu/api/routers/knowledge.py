@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from ingest.sources import file_of_key
 from knowledge.retrieval import SearchHit
 from mishu.api.audit import citation_keys, note
-from mishu.api.deps import AnyRole, ContainerDep, access_of
+from mishu.api.deps import KnowledgeDep, RegulationsRole, RetrieverDep, access_of
 from mishu.api.errors import invalid, not_found
 from mishu.api.schemas import ArticleOut, DocumentOut, ErrorOut
 
@@ -22,14 +23,14 @@ _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}, 404: {"mod
 
 @router.get("/search", response_model=list[SearchHit], responses=_ERRORS,
             summary="檢索條文（與 `mishu search --json` 相同的清單）")
-def search(request: Request, c: ContainerDep, caller: AnyRole,
+def search(request: Request, retriever: RetrieverDep, caller: RegulationsRole,
            q: Annotated[str, Query(min_length=1, max_length=2000, description="查詢", examples=["押標金 上限"])],
            k: Annotated[int, Query(ge=1, le=100)] = 10,
            as_of: Annotated[date | None, Query(description="依該日有效版本")] = None,
            domain: Annotated[str | None, Query(description="procurement、archives、emergency…")] = None,
            ) -> JSONResponse:
     try:
-        hits = c.retriever.search(q, k, as_of=as_of, allowed=access_of(caller), domain=domain)
+        hits = retriever.search(q, k, as_of=as_of, allowed=access_of(caller), domain=domain)
     except ValueError as exc:
         raise invalid(str(exc), [{"field": "query.q", "message": str(exc)}]) from None
     rows = [h.model_dump(mode="json") for h in hits]
@@ -40,32 +41,32 @@ def search(request: Request, c: ContainerDep, caller: AnyRole,
 def document_out(d: Any, current: dict[str, str]) -> DocumentOut:
     return DocumentOut(title=d.title, doc_id=d.doc_id, version=d.version, amended=d.amended, effective=d.effective,
                        domain=str(d.domain), unit=str(d.unit), access_level=d.access_level, partial=d.partial, sample=d.sample,
-                       fmt=d.fmt, file=Path(d.source_path.split("#", 1)[0]).name, n_sections=d.n_sections,
+                       fmt=d.fmt, file=Path(file_of_key(d.source_path)).name, n_sections=d.n_sections,
                        n_chunks=d.n_chunks, indexed_at=d.indexed_at, is_current=current.get(d.doc_id) == d.version,
                        note=d.note, url=d.url)
 
 
 @router.get("/documents", response_model=list[DocumentOut], responses=_ERRORS,
             summary="知識庫文件與版本（僅列出呼叫者可見者）")
-def documents(c: ContainerDep, caller: AnyRole) -> list[DocumentOut]:
+def documents(kb: KnowledgeDep, caller: RegulationsRole) -> list[DocumentOut]:
     allowed = access_of(caller)
-    view = c.kb.view()
+    view = kb.view()
     docs = [d for d in view.documents if d.access_level in allowed]
     docs.sort(key=lambda d: (str(d.domain), d.title, str(d.amended or "")))
-    return [document_out(d, view.current_versions) for d in docs]
+    return [document_out(d, kb.current_for(allowed)) for d in docs]
 
 
 @router.get("/articles/{title}/{no:path}", response_model=ArticleOut, responses=_ERRORS,
             summary="條文全文與版本（例：/v1/articles/政府採購法/22-1）")
-def article(request: Request, title: str, no: str, c: ContainerDep, caller: AnyRole,
+def article(request: Request, title: str, no: str, kb: KnowledgeDep, caller: RegulationsRole,
             as_of: Annotated[date | None, Query(description="依該日有效版本")] = None) -> ArticleOut:
     allowed = access_of(caller)
-    a = c.kb.get_article(title, no, as_of=as_of, allowed=allowed)
+    a = kb.get_article(title, no, as_of=as_of, allowed=allowed)
     if a is None:  # same answer for "absent" and "not for you": existence is not revealed
         raise not_found(f"找不到 {title} 第 {no} 條（或該版本）")
     note(request).citations = [{"title": a.title, "no": a.no}]
-    current = c.kb.view().current_versions
-    versions = [document_out(d, current) for d in c.kb.versions_of(title) if d.access_level in allowed]
+    current = kb.current_for(allowed)
+    versions = [document_out(d, current) for d in kb.versions_of(title) if d.access_level in allowed]
     versions.sort(key=lambda v: str(v.amended or ""), reverse=True)
     return ArticleOut(doc_id=a.doc_id, title=a.title, no=a.no, label=a.label, chapter=a.chapter, text=a.text,
                       domain=str(a.domain), unit=str(a.unit), version=a.version, amended=a.amended,
