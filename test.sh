@@ -9,6 +9,7 @@ mypy
 mypy --explicit-package-bases tests   # the tests are type-checked too
 lint-imports
 python scripts/import_cycles.py
+python scripts/function_length.py   # no function over 60 lines in non-test code
 python -m pytest -q "$@"
 # Evaluation suite on the embedded default; fails when a headline metric drops below the committed
 # baseline (evals/baseline/report.json) by more than its stated tolerance.

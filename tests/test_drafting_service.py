@@ -20,6 +20,7 @@ from assistant.drafting.service import (
 from assistant.drafting.store import DraftStore
 from assistant.models import ToolCall
 from assistant.nlu import understand
+from assistant.tool_results import CaseFound
 from core.money import format_twd
 from knowledge.records import RecordsService, init_db, load_sample
 from knowledge.records.results import CaseDetail
@@ -65,7 +66,7 @@ class RecordsToolbox:
         found = self.records.lookup_case(args["case_no"])
         if found is None:
             return ToolCall(name=name, args=args, error=f"查無案號 {args['case_no']}")
-        return ToolCall(name=name, args=args, result=found.model_dump(mode="json"))
+        return ToolCall(name=name, args=args, result=CaseFound(found))
 
 
 def test_tender_notice_is_an_alias_of_tender_instructions(service: DraftingService) -> None:

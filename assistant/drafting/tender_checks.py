@@ -137,10 +137,16 @@ def _check_award_basis(ctx: Context) -> None:
 
 
 def _check_bonds(ctx: Context) -> None:
+    basis = ctx.bonds.details.basis_label if ctx.bonds else "預算金額"
+    _check_bid_bond(ctx, basis)
+    _check_performance_bond(ctx, basis)
+    _check_bond_waivers(ctx)
+    _check_bid_bond_required(ctx)
+
+
+def _check_bid_bond(ctx: Context, basis: str) -> None:
     case, w = ctx.case, ctx.warnings
     bid = ctx.bond_item("押標金")
-    perf = ctx.bond_item("履約保證金")
-    basis = ctx.bonds.details.basis_label if ctx.bonds else "預算金額"
     if case.bid_bond:
         lbl = ctx.cite(BOND_RULES, "9", "前項一定金額，以不逾預算金額或預估採購總額之百分之五為原則；一定比率，以不逾標價之百分之五為原則。但不得逾新臺幣五千萬元。")
         if case.bid_bond > 50_000_000:
@@ -153,10 +159,20 @@ def _check_bonds(ctx: Context) -> None:
                              "本案仍擬收取，請確認有收取之必要。")
         if case.bid_bond_waiver:
             w.append(f"紀錄同時載有押標金金額{format_twd(case.bid_bond)}及無押標金理由「{case.bid_bond_waiver}」，請擇一。")
+
+
+def _check_performance_bond(ctx: Context, basis: str) -> None:
+    case, w = ctx.case, ctx.warnings
+    perf = ctx.bond_item("履約保證金")
     if case.performance_bond and perf is not None and perf.cap_fixed_amount is not None \
             and case.performance_bond > perf.cap_fixed_amount:
         lbl = ctx.cite(BOND_RULES, "15", "前項一定金額，以不逾預算金額或預估採購總額之百分之十為原則；一定比率，以不逾契約金額之百分之十為原則。")
         w.append(f"履約保證金{format_twd(case.performance_bond)}逾{basis}10%（{format_twd(perf.cap_fixed_amount)}）之原則上限（{lbl}）。")
+
+
+def _check_bond_waivers(ctx: Context) -> None:
+    """A reason for not collecting a bond (政府採購法第30條第1項各款) that does not fit the case."""
+    case, w = ctx.case, ctx.warnings
     for what, waiver in (("押標金", case.bid_bond_waiver), ("履約保證金", case.performance_bond_waiver)):
         if not waiver:
             continue
@@ -177,6 +193,11 @@ def _check_bonds(ctx: Context) -> None:
                 w.append(f"「以議價方式辦理」僅得免收押標金，不及於履約保證金（{lbl}第1項第3款）。")
             elif case.restricted_mode != "議價":
                 w.append(f"無押標金之理由勾選「以議價方式辦理」，但本案招標方式非議價（{lbl}第1項第3款）。")
+
+
+def _check_bid_bond_required(ctx: Context) -> None:
+    case = ctx.case
+    bid = ctx.bond_item("押標金")
     if case.bid_bond == 0 and not case.bid_bond_waiver and bid is not None and bid.requirement == "應收取":
         lbl = ctx.cite(ACT, "30", "機關辦理招標，應於招標文件中規定投標廠商須繳納押標金")
-        w.append(f"紀錄載押標金為0，但本案不符免收要件（{lbl}第1項第1款至第3款），應收取押標金或敘明第4款理由。")
+        ctx.warnings.append(f"紀錄載押標金為0，但本案不符免收要件（{lbl}第1項第1款至第3款），應收取押標金或敘明第4款理由。")

@@ -18,6 +18,7 @@ from assistant.calculators import (
     procurement_tier,
     tender_period,
 )
+from assistant.calculators.models import GuaranteeItem
 from assistant.calculators.tender_period import Method as PeriodMethod
 from core.text import to_halfwidth
 from core.vocab import CATEGORIES, Category, TierCode
@@ -87,7 +88,7 @@ class Context:
     def deadline_label(self) -> str:
         return "截止收件日期" if self.quote_method else "截止投標日期"
 
-    def bond_item(self, kind: str) -> Any:
+    def bond_item(self, kind: str) -> GuaranteeItem | None:
         if self.bonds is None:
             return None
         return next(i for i in self.bonds.details.items if i.kind == kind)
