@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
 
 from ingest.sources import file_of_key
 from knowledge.retrieval import SearchHit
@@ -28,14 +27,13 @@ def search(request: Request, retriever: RetrieverDep, caller: RegulationsRole,
            k: Annotated[int, Query(ge=1, le=100)] = 10,
            as_of: Annotated[date | None, Query(description="依該日有效版本")] = None,
            domain: Annotated[str | None, Query(description="procurement、archives、emergency…")] = None,
-           ) -> JSONResponse:
+           ) -> list[SearchHit]:
     try:
         hits = retriever.search(q, k, as_of=as_of, allowed=access_of(caller), domain=domain)
     except ValueError as exc:
         raise invalid(str(exc), [{"field": "query.q", "message": str(exc)}]) from None
-    rows = [h.model_dump(mode="json") for h in hits]
-    note(request).citations = citation_keys(rows, with_score=True)
-    return JSONResponse(rows)
+    note(request).citations = citation_keys([h.model_dump(mode="json") for h in hits], with_score=True)
+    return hits
 
 
 def document_out(d: Any, current: dict[str, str]) -> DocumentOut:
