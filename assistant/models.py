@@ -7,16 +7,17 @@ from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_serializer, field_validator
 
+from core.citation import QuotedCitation
 from core.vocab import PUBLIC_DRAFT_KIND, DraftKind, draft_kind
 
 JSON: TypeAlias = dict[str, "JSON"] | list["JSON"] | str | int | float | bool | None
 
 
-class AnswerCitation(BaseModel):
-    title: str
-    no: str
-    quote: str  # verbatim span of the cited article
-    amended: str | None = None  # YYYY-MM-DD
+class AnswerCitation(QuotedCitation):
+    """A quoted citation as the answer shows it: its display label and the 項/款 it quotes."""
+
+    model_config = ConfigDict(frozen=False)  # the composer labels and trims its citations in place
+
     label: str | None = None  # display form, e.g. 政府採購法第22條之1第1項第9款
     paragraph: int | None = None
     item: int | None = None

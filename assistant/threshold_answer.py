@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from assistant.answer_type import answer_types
 from assistant.calculators import ThresholdTable
 from assistant.calculators.articles import ArticleIndex
-from assistant.calculators.models import Citation, ThresholdKind
+from assistant.calculators.models import QuotedCitation, ThresholdKind
 from assistant.clarify import calc_intents
 from assistant.nlu import Understanding
 from core.money import short_twd
@@ -53,7 +53,7 @@ _LARGE_ITEM = {"工程": "一、工程採購，為新台幣二億元。", "財�
 
 class ThresholdAnswer(BaseModel):
     answer_zh: str
-    citations: list[Citation]
+    citations: list[QuotedCitation]
     details: dict[str, Any]
 
 

@@ -24,6 +24,7 @@ from assistant.calculators.models import (
 )
 from assistant.models import JSON, AnswerCitation, ToolResult
 from assistant.threshold_answer import ThresholdAnswer
+from core.citation import CitationKey
 from knowledge.base import Article
 from knowledge.records.results import (
     AedStatus,
@@ -42,7 +43,6 @@ from knowledge.records.results import (
     VendorCheckResult,
     VendorStatus,
 )
-from knowledge.records.results import Citation as RecordCitation
 from knowledge.retrieval import SearchHit
 
 SAMPLE_NOTE = "（範例資料）"
@@ -58,7 +58,7 @@ def _money(v: int | None) -> str:
     return f"新臺幣{v:,}元" if isinstance(v, int) else "—"
 
 
-def _record_cites(cites: Sequence[RecordCitation]) -> list[AnswerCitation]:
+def _record_cites(cites: Sequence[CitationKey]) -> list[AnswerCitation]:
     return [AnswerCitation(title=c.title, no=c.no, quote="") for c in cites]
 
 

@@ -1,4 +1,4 @@
-"""Citation labels and the 項/款/目 numbering of an article's lines.
+"""Citations: the citation key and quoted citation types, labels, and the 項/款/目 numbering of an article's lines.
 
 An article's stored text has one 項 (paragraph), 款 (item, 一、) or 目 (sub-item, （一）) per line. A line
 that is neither an item nor a sub-item starts a new 項; the first line always does. This numbering is
@@ -11,7 +11,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pydantic import BaseModel, ConfigDict
+
 from core.numerals import cn_to_int
+
+
+class CitationKey(BaseModel):
+    """The citation key of docs/DESIGN.md: the document's exact title and the article number ("22-1")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    no: str
+
+
+class QuotedCitation(CitationKey):
+    """A citation key with a verbatim quote of the article and its amendment date (YYYY-MM-DD), the
+    ``{title, no, quote, amended}`` citation of docs/DESIGN.md. Every other citation type extends it."""
+
+    quote: str
+    amended: str | None = None
 
 
 def article_label(no: str, unit: str = "article") -> str:

@@ -9,8 +9,8 @@ from .guarantees import bid_bond_and_guarantees
 from .models import (
     AmountResult,
     CalculatorError,
-    Citation,
     GuaranteeResult,
+    QuotedCitation,
     TenderPeriodResult,
     TierResult,
 )
@@ -22,7 +22,7 @@ __all__ = [
     "AmountResult",
     "ArticleIndex",
     "CalculatorError",
-    "Citation",
+    "QuotedCitation",
     "GuaranteeResult",
     "QuoteNotFoundError",
     "TenderPeriodResult",

@@ -1,7 +1,7 @@
 """Article texts of the shipped law JSON files, for verbatim quotes.
 
 ``ArticleIndex.load(root)`` reads every law file under ``root`` (files with ``title_zh`` and
-``articles``); ``index.quote(title, no, needle)`` returns a :class:`Citation` and raises
+``articles``); ``index.quote(title, no, needle)`` returns a :class:`QuotedCitation` and raises
 :class:`QuoteNotFoundError` when ``needle`` is not a verbatim substring of that article.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from core.citation import article_label, article_lines, line_at
 from knowledge.shipped import SHIPPED_SOURCES
 
-from .models import Citation
+from .models import QuotedCitation
 
 
 class QuoteNotFoundError(LookupError):
@@ -47,15 +47,15 @@ class ArticleIndex:
             raise QuoteNotFoundError(f"{title}{article_label(no, law.unit)}不存在於知識庫")
         return art
 
-    def quote(self, title: str, no: str, needle: str) -> Citation:
-        """Citation whose quote is ``needle``; raises if ``needle`` is not verbatim in the article."""
+    def quote(self, title: str, no: str, needle: str) -> QuotedCitation:
+        """QuotedCitation whose quote is ``needle``; raises if ``needle`` is not verbatim in the article."""
         body = self.text(title, no)
         if not needle or needle not in body:
             raise QuoteNotFoundError(
                 f"引文非{title}{article_label(no, self.laws[title].unit)}之原文：{needle!r}")
-        return Citation(title=title, no=no, quote=needle, amended=self.laws[title].amended)
+        return QuotedCitation(title=title, no=no, quote=needle, amended=self.laws[title].amended)
 
-    def label(self, citation: Citation) -> str:
+    def label(self, citation: QuotedCitation) -> str:
         """Display form, e.g. 招標期限標準第9條第1項第2款 (項/款 located from the quote)."""
         law = self.laws[citation.title]
         base = f"{citation.title}{article_label(citation.no, law.unit)}"
@@ -92,6 +92,6 @@ def _load_cached(root: Path) -> ArticleIndex:
     return ArticleIndex(laws=laws)
 
 
-def quote(title: str, no: str, needle: str, root: Path = SHIPPED_SOURCES) -> Citation:
+def quote(title: str, no: str, needle: str, root: Path = SHIPPED_SOURCES) -> QuotedCitation:
     """Convenience wrapper over ``ArticleIndex.load(root).quote``."""
     return ArticleIndex.load(root).quote(title, no, needle)

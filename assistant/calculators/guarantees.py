@@ -31,10 +31,10 @@ from .articles import ArticleIndex
 from .guarantee_rules import CapRule, GuaranteeRules, WaiverCase, load_guarantee_rules
 from .models import (
     CalculatorError,
-    Citation,
     GuaranteeDetails,
     GuaranteeItem,
     GuaranteeResult,
+    QuotedCitation,
     ReductionCap,
     Requirement,
 )
@@ -73,7 +73,7 @@ class _Case:
     basis: int
     basis_label: BasisLabel
     notes: list[str]
-    cites: list[Citation] = field(default_factory=list)
+    cites: list[QuotedCitation] = field(default_factory=list)
 
     def cite(self, *quotes: Quote) -> None:
         self.cites.extend(q.cite(self.articles, self.rules.law) for q in quotes)
@@ -219,7 +219,7 @@ def _answer(case: _Case, items: list[GuaranteeItem]) -> str:
             f"如收取，押標金原則不逾{bond_cap}、履約保證金原則不逾{perf_cap}、保固保證金原則不逾{warranty_cap}")
 
 
-def _dedupe(cites: list[Citation]) -> list[Citation]:
+def _dedupe(cites: list[QuotedCitation]) -> list[QuotedCitation]:
     seen: set[tuple[str, str, str]] = set()
     out = []
     for c in cites:

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from core.citation import QuotedCitation
 from core.vocab import Category, TierCode
 
 ThresholdKind = Literal["公告金額", "小額", "查核金額", "巨額"]
@@ -39,17 +40,6 @@ class CalculatorError(ValueError):
     """Bad calculator input. The message is zh-TW and safe to show to the user."""
 
 
-class Citation(BaseModel):
-    """Citation key plus a verbatim quote (docs/DESIGN.md: {title, no, quote, amended})."""
-
-    model_config = ConfigDict(frozen=True)
-
-    title: str
-    no: str
-    quote: str
-    amended: str | None = None
-
-
 class ThresholdUsed(BaseModel):
     """One dated threshold that decided the result."""
 
@@ -65,7 +55,7 @@ class ThresholdUsed(BaseModel):
 
 class CalculatorResult(BaseModel):
     answer_zh: str
-    citations: list[Citation]
+    citations: list[QuotedCitation]
     notes: list[str] = []
 
 

@@ -16,7 +16,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .articles import ArticleIndex, QuoteNotFoundError
-from .models import Citation
+from .models import QuotedCitation
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
@@ -45,7 +45,7 @@ class Quote(Rule):
             raise ValueError("must not be blank")
         return value
 
-    def cite(self, articles: ArticleIndex, law: str) -> Citation:
+    def cite(self, articles: ArticleIndex, law: str) -> QuotedCitation:
         return articles.quote(self.title or law, self.no, self.text)
 
 

@@ -37,7 +37,7 @@ from .models import (
     TIER_LABEL_ZH,
     TIER_NAME_ZH,
     CalculatorError,
-    Citation,
+    QuotedCitation,
     Reduction,
     TenderPeriodDetails,
     TenderPeriodResult,
@@ -138,7 +138,7 @@ class _Period:
     rule: MethodRule
     tier: TierCode
     articles: ArticleIndex
-    cites: list[Citation] = field(default_factory=list)
+    cites: list[QuotedCitation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reductions: list[Reduction] = field(default_factory=list)
     current: int = 0
@@ -217,7 +217,7 @@ def _check_inputs(rules: TenderPeriodRules, method: str, category: object, on: o
 
 
 def _resolve_tier(amount_or_tier: int | str, category: Category, on: date, table: ThresholdTable | None,
-                  articles: ArticleIndex) -> tuple[TierCode, list[Citation]]:
+                  articles: ArticleIndex) -> tuple[TierCode, list[QuotedCitation]]:
     """The tier named, or the tier of the amount with the citation that decides it."""
     if isinstance(amount_or_tier, str) and amount_or_tier in TIER_ORDER:
         return amount_or_tier, []
@@ -320,7 +320,7 @@ def _minimum_answer(period: _Period, base: int) -> str:
                      f"縮短後最少{period.current}日")
 
 
-def _result(period: _Period, outcome: _Outcome, tier_cites: list[Citation],
+def _result(period: _Period, outcome: _Outcome, tier_cites: list[QuotedCitation],
             counting: DeadlineOptions) -> TenderPeriodResult:
     """The result, with the earliest deadline when a publication date is given."""
     answer, deadline = outcome.answer, None

@@ -24,7 +24,7 @@ from .models import (
     AmountDetails,
     AmountResult,
     CalculatorError,
-    Citation,
+    QuotedCitation,
     TierDetails,
     TierResult,
 )
@@ -51,7 +51,7 @@ def classify(amount: int, small: int, announcement: int, audit: int, large: int)
     return "small"
 
 
-def tier_citations(tier: TierCode, category: Category, articles: ArticleIndex) -> list[Citation]:
+def tier_citations(tier: TierCode, category: Category, articles: ArticleIndex) -> list[QuotedCitation]:
     q = articles.quote
     out = [q(RULES, "6", "依採購金額於招標前認定之")]
     if tier == "small":

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from assistant.calculators import ArticleIndex, Citation
+from assistant.calculators import ArticleIndex, QuotedCitation
 from core.dates import parse_date, roc_full
 from core.money import format_twd
 from core.numerals import int_to_cn
@@ -223,13 +223,13 @@ def _short_agency(agency: str) -> str:
     return agency
 
 
-def _cite_act(articles: ArticleIndex | None, no: str, quote: str) -> Citation | None:
+def _cite_act(articles: ArticleIndex | None, no: str, quote: str) -> QuotedCitation | None:
     if articles is None:
         return None
     return articles.quote(ACT, no, quote)
 
 
-def _citations(articles: ArticleIndex | None, kind: str) -> list[Citation]:
+def _citations(articles: ArticleIndex | None, kind: str) -> list[QuotedCitation]:
     pairs = [("6", "公文應記明國曆年、月、日。"), ("7", "公文得分段敘述，冠以數字，採由左而右之橫行格式。"),
              ("8", "公文文字應簡淺明確，並加具標點符號。")]
     if kind == "letter":

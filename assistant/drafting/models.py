@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.calculators import Citation
+from assistant.calculators import QuotedCitation
 from assistant.models import Draft
 
 Box = Literal["■", "□"]
@@ -66,7 +66,7 @@ class TenderDraft(BaseModel):
     missing_fields: list[str]
     warnings: list[str]
     notes: list[str]
-    citations: list[Citation]
+    citations: list[QuotedCitation]
     tool_calls: list[dict[str, Any]]
     docx_path: str | None = None
 
@@ -83,7 +83,7 @@ class GongwenDraft(BaseModel):
     missing_fields: list[str]
     warnings: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
-    citations: list[Citation] = Field(default_factory=list)
+    citations: list[QuotedCitation] = Field(default_factory=list)
     docx_path: str | None = None
 
     def to_draft(self, docx_path: str | None = None) -> Draft:

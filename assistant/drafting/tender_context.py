@@ -9,8 +9,8 @@ from typing import Any
 from assistant.calculators import (
     ArticleIndex,
     CalculatorError,
-    Citation,
     GuaranteeResult,
+    QuotedCitation,
     TenderPeriodResult,
     ThresholdTable,
     TierResult,
@@ -49,7 +49,7 @@ class Context:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    citations: list[Citation] = field(default_factory=list)
+    citations: list[QuotedCitation] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
     # --- helpers ----------------------------------------------------------------------------------

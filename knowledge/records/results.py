@@ -7,10 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-
-class Citation(BaseModel):
-    title: str
-    no: str
+from core.citation import CitationKey
 
 
 class TenderEventOut(BaseModel):
@@ -98,7 +95,7 @@ class VendorCheckResult(BaseModel):
     suspended: bool
     """True when any matched vendor is under an active suspension on ``on``."""
     vendors: list[VendorStatus]
-    citations: list[Citation]
+    citations: list[CitationKey]
 
 
 class RetentionOut(BaseModel):
@@ -164,7 +161,7 @@ class BuildingSafetyStatus(BaseModel):
     inspections_overdue: int
     inspections_due_soon: int
     rules: list[str]
-    citations: list[Citation]
+    citations: list[CitationKey]
 
 
 class ConsultationOut(BaseModel):
@@ -174,7 +171,7 @@ class ConsultationOut(BaseModel):
     category: str
     question: str
     answer: str
-    citations: list[Citation]
+    citations: list[CitationKey]
     follow_up: bool
     follow_up_note: str | None
     handled_by: str

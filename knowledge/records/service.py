@@ -46,7 +46,7 @@ from .results import (
     BuildingSafetyStatus,
     CaseDetail,
     CaseOut,
-    Citation,
+    CitationKey,
     ConsultationCounts,
     ConsultationOut,
     DrillOut,
@@ -301,8 +301,8 @@ class RecordsService:
                                              sample=v.sample))
         return VendorCheckResult(query=q, on=on, found=bool(statuses), suspended=any(v.suspended for v in statuses),
                                  vendors=statuses,
-                                 citations=[Citation(title="政府採購法", no="101"),
-                                            Citation(title="政府採購法", no="103")])
+                                 citations=[CitationKey(title="政府採購法", no="101"),
+                                            CitationKey(title="政府採購法", no="103")])
 
     # --- archives ------------------------------------------------------------------------------
     def retention_lookup(self, text_or_code: str, limit: int = 20) -> list[RetentionOut]:
@@ -367,8 +367,8 @@ class RecordsService:
             inspections_due_soon=sum(i.due_soon for i in insp_out),
             rules=["AED 至少每半年檢查電池、耗材之有效日期及功能（公共場所必要緊急救護設備管理辦法第7條）",
                    "滅火、通報及避難訓練每半年至少一次，每次不得少於四小時（消防法施行細則第5條第5款）"],
-            citations=[Citation(title="公共場所必要緊急救護設備管理辦法", no="7"),
-                       Citation(title="消防法施行細則", no="5")])
+            citations=[CitationKey(title="公共場所必要緊急救護設備管理辦法", no="7"),
+                       CitationKey(title="消防法施行細則", no="5")])
 
     # --- hotline consultations ----------------------------------------------------------------
     def log_consultation(self, *, occurred_at: datetime | str, caller_agency: str, category: str, question: str,
@@ -717,7 +717,7 @@ def _drill_out(d: FireDrill) -> DrillOut:
 def _consultation_out(c: Consultation) -> ConsultationOut:
     return ConsultationOut(ref=c.ref, occurred_at=c.occurred_at, caller_agency=c.caller_agency, category=c.category,
                            question=c.question, answer=c.answer,
-                           citations=[Citation(**x) for x in (c.citations or [])], follow_up=c.follow_up,
+                           citations=[CitationKey(**x) for x in (c.citations or [])], follow_up=c.follow_up,
                            follow_up_note=c.follow_up_note, handled_by=c.handled_by, sample=c.sample)
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from core.access import AccessLevel
+from core.citation import CitationKey, QuotedCitation
 from core.vocab import Category, Domain
 from knowledge.records.results import ConsultationOut
 
@@ -65,7 +66,9 @@ class MeOut(BaseModel):
     access_levels: list[str]
 
 
-class CitationKey(BaseModel):
+class CitationKeyIn(CitationKey):
+    """A citation key sent by a client (a logged consultation, feedback): lengths bounded."""
+
     title: str = Field(min_length=1, max_length=200)
     no: str = Field(min_length=1, max_length=100)
 
@@ -106,13 +109,6 @@ class AskRequest(BaseModel):
         return v
 
 
-class AnswerCitation(BaseModel):
-    title: str
-    no: str
-    quote: str
-    amended: str | None = None
-
-
 class AnswerToolCall(BaseModel):
     name: str
     args: dict[str, Any] = {}
@@ -138,7 +134,7 @@ class AskResponse(BaseModel):
     answer: str
     refused: bool
     mode: Literal["extractive", "llm"]
-    citations: list[AnswerCitation]
+    citations: list[QuotedCitation]
     tool_calls: list[AnswerToolCall]
     draft: AnswerDraft | None
     facts: dict[str, Any] | None = Field(default=None, description="本答案假設的案情（沿用對話或指定）")
@@ -262,7 +258,7 @@ class ConsultationIn(BaseModel):
     category: str = Field(min_length=1, max_length=20, description="招標、決標、履約、驗收、爭議、其他")
     question: str = Field(min_length=1, max_length=4000)
     answer: str = Field(min_length=1, max_length=8000)
-    citations: list[CitationKey] = []
+    citations: list[CitationKeyIn] = []
     follow_up: bool = False
     follow_up_note: str | None = Field(default=None, max_length=2000)
     handled_by: str | None = Field(default=None, max_length=100, description="承辦人（預設：角色名稱，如 採購專線）")
@@ -283,7 +279,7 @@ class FeedbackIn(BaseModel):
     conversation_id: str | None = Field(default=None, max_length=64)
     question: str = Field(min_length=1, max_length=4000)
     answer: str = Field(min_length=1, max_length=20000)
-    citations: list[CitationKey] = []
+    citations: list[CitationKeyIn] = []
     thumbs: Literal["up", "down"]
     comment: str | None = Field(default=None, max_length=4000)
 
