@@ -46,7 +46,8 @@ class LoadedDocument(BaseModel):
 
 
 class Section(BaseModel):
-    """One citable unit: an article, a point, or a headed section."""
+    """One citable unit (an article, a point, or a headed section) as parsed from a source document;
+    knowledge.base.Article is the same unit as stored, with its document's version and access facts."""
 
     no: str  # citation key: "22", "22-1", "5", or a heading path "貳/三"
     label: str  # display form: "第22條之1", "第5點", "貳、預防管理對策 > 三、..."

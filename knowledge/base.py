@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
 
 from core.access import AccessLevel
 from core.vocab import Domain, Unit
@@ -27,15 +26,12 @@ from knowledge.registry import DocumentRecord, Registry
 from knowledge.vectorstore import VectorStore
 
 
-class Article(BaseModel):
-    """One citable unit in full, as stored (verbatim)."""
+class Article(Section):
+    """One citable unit in full, as stored (verbatim): the parsed unit (ingest.models.Section: number,
+    label, chapter path, text, deleted) with the version and access facts of the document it belongs to."""
 
     doc_id: str
     title: str
-    no: str
-    label: str
-    chapter: list[str]
-    text: str
     domain: Domain
     unit: Unit
     version: str
@@ -44,7 +40,6 @@ class Article(BaseModel):
     partial: bool
     access_level: AccessLevel
     source_path: str
-    deleted: bool = False
     is_current: bool = True
 
 
