@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from assistant.models import AnswerCitation
 from core.access import AccessLevel
 from core.citation import CitationKey, QuotedCitation
 from core.vocab import Category, Domain
@@ -140,6 +141,24 @@ class AskResponse(BaseModel):
     facts: dict[str, Any] | None = Field(default=None, description="本答案假設的案情（沿用對話或指定）")
     clarify: str | None = Field(default=None, description="缺少必要案情時的一句反問；否則 null")
     conversation_id: str
+
+
+class AskFullResponse(BaseModel):
+    """``?full=true``: the whole answer object: citations with their labels and 項/款, tool calls with errors
+    and timings, the draft with its download URL, related articles, check flags and latency."""
+
+    answer: str
+    refused: bool
+    mode: Literal["extractive", "llm"]
+    citations: list[AnswerCitation]
+    tool_calls: list[dict[str, Any]]
+    draft: dict[str, Any] | None
+    related: list[dict[str, str]]  # required: it is what tells this shape from AskResponse
+    flags: list[str]
+    conversation_id: str | None
+    latency_ms: float | None
+    facts: dict[str, Any] | None = None
+    clarify: str | None = None
 
 
 class ConversationOut(BaseModel):

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from assistant.conversations import ConversationStore
 from assistant.drafting.store import DraftStore
@@ -18,7 +18,7 @@ from mishu.api.auth import Caller
 from mishu.api.conversations import check_access, start
 from mishu.api.deps import AskRole, AssistantDep, ConversationsDep, DraftingDep, SettingsDep
 from mishu.api.routers.drafts import adopt_chat_draft
-from mishu.api.schemas import AskRequest, AskResponse, ConversationOut, ErrorOut
+from mishu.api.schemas import AskFullResponse, AskRequest, AskResponse, ConversationOut, ErrorOut
 
 router = APIRouter(prefix="/v1", tags=["ask"])
 
@@ -35,11 +35,12 @@ def _conversation(store: ConversationStore, caller: Caller, cid: str | None) -> 
     return start(store, caller)
 
 
-@router.post("/ask", response_model=AskResponse, responses=_ASK_ERRORS, summary="提問：回答、條文引用與計算結果")
+@router.post("/ask", response_model=AskResponse | AskFullResponse, responses=_ASK_ERRORS,
+             summary="提問：回答、條文引用與計算結果")
 def ask(body: AskRequest, request: Request, assistant: AssistantDep, store: ConversationsDep, caller: AskRole,
         settings: SettingsDep, drafting: DraftingDep,
         full: Annotated[bool, Query(description="加上 related、flags、latency_ms 與引用標籤")] = False,
-        ) -> JSONResponse:
+        ) -> AskResponse | AskFullResponse:
     n = note(request)
     n.detail = question_detail(body.question, settings.audit_questions) | {"conversation_id": body.conversation_id}
     cid = _conversation(store, caller, body.conversation_id)
@@ -49,8 +50,9 @@ def ask(body: AskRequest, request: Request, assistant: AssistantDep, store: Conv
     n.detail.update(conversation_id=answer.conversation_id, refused=answer.refused)
     full_out = answer.model_dump(mode="json")
     adopt_chat_draft(drafting.store, caller, full_out)  # no server path leaves; the .docx gets an owner and a URL
-    out = full_out if full else answer.contract() | {"conversation_id": answer.conversation_id}
-    return JSONResponse(out)
+    if full:
+        return AskFullResponse.model_validate(full_out)
+    return AskResponse.model_validate(answer.contract() | {"conversation_id": answer.conversation_id})
 
 
 def sse(event: str, data: Any) -> str:
