@@ -631,11 +631,21 @@ def test_upload_names_are_reduced_to_a_safe_file_name(raw: str, safe: str) -> No
 
 
 def test_admin_eval_report_serves_the_latest(env: dict[str, Any], client: TestClient) -> None:
-    out = Path(env["settings"].data_dir) / "eval" / "run-1"
-    out.mkdir(parents=True)
-    (out / "report.json").write_text(json.dumps({"retrieval": {"recall@10": 0.9}}), encoding="utf-8")
+    root = Path(env["settings"].data_dir) / "eval"
+    report = {"schema": 2, "environment": {"git_commit": "abc1234"}, "tolerances": {"retrieval.hit@5": 0.02},
+              "splits": {"dev": {"headline": {"retrieval.hit@5": 0.9}, "families": {}, "items": []},
+                         "test": {"headline": {"retrieval.hit@5": 0.8}, "families": {}}},
+              "headline": {"dev": {"retrieval.hit@5": 0.9}, "test": {"retrieval.hit@5": 0.8}}}
+    (root / "run-1").mkdir(parents=True)
+    (root / "run-1" / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    time.sleep(0.05)
+    (root / "run-2").mkdir()  # newer, but not an evaluation report: skipped
+    (root / "run-2" / "report.json").write_text(json.dumps({"retrieval": {"recall@10": 0.9}}), encoding="utf-8")
     r = client.get("/v1/admin/eval-report", headers=H("admin"))
-    assert r.status_code == 200 and r.json()["report"] == {"retrieval": {"recall@10": 0.9}}
+    assert r.status_code == 200, r.text
+    assert r.json()["path"].endswith("run-1/report.json")
+    served = {k: v for k, v in r.json()["report"].items() if v is not None}  # + typed defaults (gate: null)
+    assert served == report  # typed on the way, nothing lost
 
 
 # --- several workers ---------------------------------------------------------------------------------

@@ -356,6 +356,26 @@ def test_admin_eval_report_charts(ui_env: RunningApi) -> None:
     assert len(charts) == 2  # headline metrics + the retrieval family
 
 
+def test_admin_eval_report_shows_dev_and_test_side_by_side(ui_env: RunningApi) -> None:
+    folder = Path(ui_env.settings.data_dir) / "eval" / "ui-test-splits"
+    folder.mkdir(parents=True, exist_ok=True)
+    fam = {"retrieval": {"overall": {"hit@5": 0.9, "n": 10}, "by_domain": {}}}
+    report = {"schema": 2, "environment": {"git_commit": "def5678"},
+              "splits": {"dev": {"headline": {"retrieval.hit@5": 0.9}, "families": fam},
+                         "test": {"headline": {"retrieval.hit@5": 0.8},
+                                  "families": {"retrieval": {"overall": {"hit@5": 0.8, "n": 20}, "by_domain": {}}}}},
+              "gate": {"passed": True, "failures": []}}
+    (folder / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    at = open_page("knowledge_admin.py")
+    assert not at.exception, at.exception
+    side = frame_with(at, "開發集（dev）", "凍結測試集（test）")
+    assert float(side.loc["檢索・hit@5", "凍結測試集（test）"]) == 0.8
+    assert float(frame_with(at, "hit@5", "n").loc["整體", "hit@5"]) == 0.9  # the first split's families
+    at.selectbox(key="admin_eval_split").set_value("test").run(timeout=60)
+    assert not at.exception, at.exception
+    assert float(frame_with(at, "hit@5", "n").loc["整體", "hit@5"]) == 0.8
+
+
 # --- errors -------------------------------------------------------------------------------------------
 def test_unreachable_api_shows_a_clear_error(users_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in ui_environ(f"http://127.0.0.1:{free_port()}", users_file).items():

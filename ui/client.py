@@ -22,6 +22,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.access import Role
+from evals.report_model import EvalReport
 
 DEFAULT_API_URL = "http://127.0.0.1:8765"
 
@@ -250,10 +251,10 @@ class UploadMetaResult(_Model):
     job: IngestJob | None = None
 
 
-class EvalReport(_Model):
+class EvalReportFile(_Model):
     path: str
     modified_at: str
-    report: dict[str, Any]
+    report: EvalReport
 
 
 # --- SSE ----------------------------------------------------------------------------------------------
@@ -426,10 +427,10 @@ class MishuClient:
     def recent_jobs(self, limit: int = 5) -> list[IngestJob]:
         return [IngestJob.model_validate(j) for j in self._json("GET", "/v1/admin/ingest", params={"limit": limit})]
 
-    def eval_report(self) -> EvalReport | None:
+    def eval_report(self) -> EvalReportFile | None:
         """The latest evaluation report, or None when none has been written yet."""
         try:
-            return EvalReport.model_validate(self._json("GET", "/v1/admin/eval-report"))
+            return EvalReportFile.model_validate(self._json("GET", "/v1/admin/eval-report"))
         except ApiError as exc:
             if exc.status == 404:
                 return None

@@ -15,6 +15,7 @@ from assistant.models import AnswerCitation
 from core.access import AccessLevel
 from core.citation import CitationKey, QuotedCitation
 from core.vocab import Category, Domain
+from evals.report_model import EvalReport
 from knowledge.records.results import ConsultationOut
 
 
@@ -369,4 +370,4 @@ class UploadMetaOut(BaseModel):
 class EvalReportOut(BaseModel):
     path: str
     modified_at: datetime
-    report: dict[str, Any]
+    report: EvalReport

@@ -10,8 +10,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from evals.report_model import EvalReport, SplitReport
 from ui.auth import signed_in_user
-from ui.client import ApiError, Document, EvalReport, IngestJob, MishuClient
+from ui.client import ApiError, Document, EvalReportFile, IngestJob, MishuClient
 from ui.common import call, client_for, page_header, show_error
 from ui.pages import page
 
@@ -225,10 +226,37 @@ def headline_label(name: str) -> str:
     return f"{TABLE_ZH.get(table, table)}・{metric}" if metric else name
 
 
+SPLIT_ZH = {"dev": "開發集（dev）", "dev2": "開發集二（dev2）", "test": "凍結測試集（test）"}
+
+
+def headline_frame(report: EvalReport) -> pd.DataFrame:
+    """Headline metrics side by side, one column per split (dev and the frozen test split together)."""
+    rows = [{"指標": headline_label(metric), **{SPLIT_ZH.get(s, s): _num(v) for s, v in by_split.items()}}
+            for metric, by_split in report.headline_table().items()]
+    return pd.DataFrame(rows).set_index("指標") if rows else pd.DataFrame()
+
+
+def split_section(name: str, block: SplitReport) -> None:
+    headline = {headline_label(k): _num(v) for k, v in block.headline.items()}
+    headline = {k: v for k, v in headline.items() if v is not None}
+    if headline:
+        st.markdown(f"**主要指標：{SPLIT_ZH.get(name, name)}**")
+        df = pd.DataFrame({"指標": list(headline), "數值": list(headline.values())})
+        st.altair_chart(rate_chart(df, "指標"), height=chart_height(df, "指標"))
+    for family, fam in block.families.items():
+        frame = family_frame(fam)
+        st.markdown(f"**{TABLE_ZH.get(family, family)}**")
+        cols = chart_columns(family, frame)
+        if cols:
+            long = frame[cols].reset_index().melt(id_vars="範圍", var_name="指標", value_name="數值").dropna()
+            st.altair_chart(rate_chart(long, "範圍", color="指標"), height=chart_height(long, "範圍", "指標"))
+        st.dataframe(frame, key=f"admin_eval_{name}_{family}")
+
+
 def eval_section(client: MishuClient) -> None:
     st.subheader("評測報告")
     try:
-        rep: EvalReport | None = client.eval_report()
+        rep: EvalReportFile | None = client.eval_report()
     except ApiError as exc:
         show_error(exc, client.role)
         return
@@ -236,34 +264,21 @@ def eval_section(client: MishuClient) -> None:
         st.info("尚無評測報告：請先執行 `mishu eval` 產生 report.json，再重新整理本頁。")
         return
     report = rep.report
-    env = report.get("environment") or {}
+    env = report.environment
     st.caption(f"報告檔：{rep.path}（{rep.modified_at[:19].replace('T', ' ')}）"
                f"　提交：{env.get('git_commit') or '—'}　日期：{env.get('date') or '—'}")
-    gate = report.get("gate")
-    if isinstance(gate, dict):
-        if gate.get("passed"):
+    if report.gate is not None:
+        if report.gate.passed:
             st.success("回歸門檻：通過")
         else:
-            st.error("回歸門檻：未通過\n\n" + "\n".join(f"- {f}" for f in gate.get("failures") or []))
-    headline = {headline_label(k): _num(v) for k, v in (report.get("headline") or {}).items()}
-    headline = {k: v for k, v in headline.items() if v is not None}
-    if headline:
-        st.markdown("**主要指標**")
-        df = pd.DataFrame({"指標": list(headline), "數值": list(headline.values())})
-        st.altair_chart(rate_chart(df, "指標"), height=chart_height(df, "指標"))
-    families = report.get("families") or {}
-    for name, block in families.items():
-        if not isinstance(block, dict):
-            continue
-        frame = family_frame(block)
-        st.markdown(f"**{TABLE_ZH.get(name, name)}**")
-        cols = chart_columns(name, frame)
-        if cols:
-            long = frame[cols].reset_index().melt(id_vars="範圍", var_name="指標", value_name="數值").dropna()
-            st.altair_chart(rate_chart(long, "範圍", color="指標"), height=chart_height(long, "範圍", "指標"))
-        st.dataframe(frame, key=f"admin_eval_{name}")
-    if not headline and not families:
-        st.json(report, expanded=False)
+            st.error("回歸門檻：未通過\n\n" + "\n".join(f"- {f}" for f in report.gate.failures))
+    if len(report.splits) > 1:
+        st.markdown("**主要指標（各資料集並列）**")
+        st.dataframe(headline_frame(report), key="admin_eval_headline")
+    names = list(report.splits)
+    name = names[0] if len(names) == 1 else st.selectbox(
+        "資料集", names, format_func=lambda s: SPLIT_ZH.get(s, s), key="admin_eval_split")
+    split_section(name, report.splits[name])
 
 
 def main() -> None:

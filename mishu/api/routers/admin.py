@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core.access import AccessLevel
 from core.vocab import Domain
+from evals.report_model import EvalReport
 from knowledge import uploads
 from knowledge.uploads import UploadError
 from mishu.api.auth import Caller
@@ -203,12 +203,11 @@ def eval_reports(services: Services) -> list[Path]:
 def eval_report(services: ServicesDep, _caller: AdminOnly) -> EvalReportOut:
     for path in eval_reports(services):
         try:
-            report = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            report = EvalReport.model_validate_json(path.read_bytes())
+        except (OSError, ValueError):  # unreadable, or not an evaluation report (pydantic's error is a ValueError)
             continue
-        if isinstance(report, dict):
-            return EvalReportOut(path=str(path), report=report,
-                                 modified_at=datetime.fromtimestamp(path.stat().st_mtime, UTC))
+        return EvalReportOut(path=str(path), report=report,
+                             modified_at=datetime.fromtimestamp(path.stat().st_mtime, UTC))
     raise not_found("尚無評測報告（請先執行 mishu eval）")
 
 
