@@ -18,7 +18,7 @@ from core.access import AccessLevel
 from core.citation import article_lines
 from core.text import normalize_query
 from knowledge.base import Article, KnowledgeBase
-from knowledge.lexicon import abbreviation_of, domain_terms, is_subsequence, question_bigrams
+from knowledge.lexicon import abbreviation_of, domain_terms, is_subsequence, latin_words, question_bigrams
 from knowledge.thesaurus import RULES
 
 DISCLAIMER = "※ 以上為知識庫條文原文摘錄與依條文計算之結果，個案適用仍請承辦人判斷；必要時請洽主管機關釋示。"
@@ -199,14 +199,18 @@ class Composer:
         return sum(1 for g in grams if g in text) / len(grams)
 
     def support_bigrams(self, query: str, article: Article) -> float:
-        """Share of the question's CJK bigrams (minus generic question words) in the article, with
-        thesaurus synonyms of the question's words added as alternatives."""
+        """Share of the question's CJK bigrams (minus generic question words) and Latin abbreviations (AED,
+        which count as one unit each, case-insensitively) in the article, with thesaurus synonyms of the
+        question's words added as alternatives."""
         grams = question_bigrams(query)
-        if not grams:
+        latin = latin_words(query)
+        if not grams and not latin:
             return 0.0
         hay = unicodedata.normalize("NFC", article.title + article.label + article.text)
         present = [x for x in synonyms(query) if x in hay]
-        return sum(1 for g in grams if g in hay or any(g in x for x in present)) / len(grams)
+        found = sum(1 for g in grams if g in hay or any(g in x for x in present))
+        found += sum(1 for w in latin if w in hay.casefold())
+        return found / (len(grams) + len(latin))
 
     def evidence(self, question: str, query: str, hits: list[dict[str, Any]], allowed: Any = None,
                  as_of: Any = None) -> Evidence:
@@ -226,10 +230,10 @@ class Composer:
         types = answer_types()
         kind = types.classify(normalize_query(question))
         top = articles[:3]
-        lines = [ln.text for a in top for ln in best_lines(a, terms, weights)]
+        lines = [ln.text for a in top for ln in best_lines(a, terms, weights, kind=kind)]
         carried = any(types.carries(kind, t) for t in lines)
         rare = sorted(terms, key=lambda t: -weights.get(t, 1.0))[:3]
-        text = "".join(a.title + a.text for a in top)
+        text = "".join(a.title + a.text for a in top).lower()  # the tokenizer lower-cases (AED -> aed)
         specific = types.is_specific(kind)
         features = {"support": max(supports[:3], default=0.0), "vocab": vocab, "domain": float(in_domain),
                     "carried": float(carried), "specific": float(specific),
@@ -308,7 +312,7 @@ class Composer:
         cites = tool_citations(calls)
         for c in [c for c in cites if not c.quote]:
             art = self.kb.get_article(c.title, c.no, as_of=as_of, allowed=allowed)
-            lines = best_lines(art, ev.terms, ev.weights, max_lines=1) if art is not None else []
+            lines = best_lines(art, ev.terms, ev.weights, max_lines=1, kind=ev.kind) if art is not None else []
             if art is None or not lines:
                 cites.remove(c)
                 continue
@@ -328,7 +332,7 @@ class Composer:
             if used and s < max(0.5 * top, 0.34):
                 continue
             used.append(a)
-            for ln in best_lines(a, ev.terms, ev.weights):
+            for ln in best_lines(a, ev.terms, ev.weights, kind=ev.kind):
                 c = cite(a, ln)
                 if not any(x.title == c.title and x.no == c.no and (x.quote in c.quote or c.quote in x.quote)
                            for x in cites):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,12 @@ def _load_table(name: str) -> list[tuple[str, re.Pattern[str]]]:
 
 
 FRAMES = _load_table("frames.json")
+FOLLOW_UP_WORDS = frozenset(
+    row["word"]
+    for row in json.loads((Path(__file__).parent / "data" / "follow_up_words.json").read_text(encoding="utf-8"))[
+        "entries"
+    ]
+)
 
 CORRECTION = re.compile(
     r"打錯|講錯|看錯|算錯|寫錯|說錯|弄錯|記錯|更正|修正一下|不對|搞錯|才對|"
@@ -124,6 +131,30 @@ def swap_entity(turn: Turn, text: str) -> str:
 
 def frame_of(text: str) -> str:
     return next((name for name, pat in FRAMES if pat.search(text)), "")
+
+
+# a two-character token that starts with a pronoun or a demonstrative is a tokenizer fragment (他前、那別)
+_PRONOUN_FRAGMENT = re.compile(r"^[他她它那這此該我你].$")
+
+
+def _phrasing(term: str) -> bool:
+    """A question's phrasing rather than its topic: filler, frame words, pronoun fragments."""
+    if term in FOLLOW_UP_WORDS or _PRONOUN_FRAGMENT.match(term):
+        return True
+    return any(pat.fullmatch(term) for _name, pat in FRAMES)
+
+
+def topic_terms(text: str, tokenize: Callable[[str], list[str]], limit: int = 6) -> list[str]:
+    """The content words of a question's topic (what later elliptical turns search with): without the
+    follow-up's filler (那、如果…呢), frame words (多久、誰核准) and pronoun fragments. 「那複訓呢？」, whose
+    words the tokenizer splits into single characters, keeps the short entity it names whole."""
+    from assistant.evidence import content_terms
+
+    core = _FILLER.sub("", text.strip()).strip(" ，,。？?")
+    terms = [t for t in content_terms(tokenize(core)) if len(t) >= 2 and not _phrasing(t)]
+    if not terms and re.fullmatch(r"[\u3400-\u9fff]{2,4}", core) and not frame_of(core):
+        terms = [core]
+    return terms[:limit]
 
 
 def strip_new_topic(text: str) -> str:
@@ -309,3 +340,9 @@ def prefer_naming(hits: list[dict[str, Any]], terms: list[str]) -> list[dict[str
         return sum(1 for t in low if t in hay)
 
     return sorted(hits, key=lambda h: -named(h))
+
+
+def shared_context(context: str, hit: dict[str, Any]) -> str:
+    """The conversation's terms that ``hit`` (the article an entity swap moved to) contains as well."""
+    hay = f"{hit.get('title', '')}{hit.get('text', '')}".lower()
+    return " ".join(w for w in context.split() if w.lower() in hay)

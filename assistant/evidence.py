@@ -26,17 +26,35 @@ def content_terms(tokens: list[str]) -> list[str]:
 
 
 def line_score(line: str, terms: list[str], weights: dict[str, float]) -> float:
-    hay = unicodedata.normalize("NFC", line)
+    hay = unicodedata.normalize("NFC", line).lower()  # terms are lower-cased by the tokenizer (AED -> aed)
     return sum(weights.get(t, 1.0) for t in terms if t in hay)
 
 
-def best_lines(article: Article, terms: list[str], weights: dict[str, float], max_lines: int = 2) -> list[Line]:
-    """The best-matching lines; a 款 comes with the 項 line that introduces it (its context)."""
+# a line that matches the question and holds the kind of value it asks for (a period for 多久, an amount for
+# 多少錢) gains this share of the best match score: 「多久要辦一次」 is answered by 「每半年至少應舉辦一次」,
+# not by the lead line that repeats the topic's name
+KIND_BONUS = 0.5
+# the kinds whose value a line shows unmistakably (a number with its unit); a role or an office word is
+# in too many lines to tell the answering one
+VALUE_KINDS = frozenset({"duration", "amount", "count", "date"})
+
+
+def best_lines(article: Article, terms: list[str], weights: dict[str, float], max_lines: int = 2,
+               kind: str | None = None) -> list[Line]:
+    """The best-matching lines; a 款 comes with the 項 line that introduces it (its context). ``kind``: the
+    answer type asked (assistant.answer_type); lines that carry one are preferred among matching lines."""
     lines = article_lines(article.text)
     if not lines:
         return []
-    scored = sorted(((line_score(ln.text, terms, weights), i) for i, ln in enumerate(lines)),
-                    key=lambda x: (-x[0], x[1]))
+    raw = [line_score(ln.text, terms, weights) for ln in lines]
+    if kind in VALUE_KINDS and raw and max(raw) > 0:
+        from assistant.answer_type import answer_types
+
+        types, bonus = answer_types(), KIND_BONUS * max(raw)
+        carrying = [s > 0 and types.carries(kind, ln.text) for s, ln in zip(raw, lines, strict=True)]
+        if any(carrying) and not all(carrying):
+            raw = [s + bonus if c else s for s, c in zip(raw, carrying, strict=True)]
+    scored = sorted(((s, i) for i, s in enumerate(raw)), key=lambda x: (-x[0], x[1]))
     if scored[0][0] <= 0:
         return lines[:1]
     picked: list[int] = []
@@ -47,14 +65,26 @@ def best_lines(article: Article, terms: list[str], weights: dict[str, float], ma
         picked.append(i)
     out: list[int] = []
     for i in sorted(picked):
-        ln = lines[i]
-        if ln.item is not None:
-            lead = next((j for j in range(i, -1, -1) if lines[j].item is None and lines[j].paragraph == ln.paragraph), None)
-            if lead is not None and lead not in out:
-                out.append(lead)
+        for j in _heads(lines, i):
+            if j not in out:
+                out.append(j)
         if i not in out:
             out.append(i)
-    return [lines[i] for i in out[: max_lines + 1]]
+    # a 款 keeps its 項 lead and a 目 its 款 heading (「二、乙類場所：」 is what the 目 belongs to)
+    keep = max_lines + 1 + sum(1 for i in picked if lines[i].subitem is not None)
+    return [lines[i] for i in out[:keep]]
+
+
+def _heads(lines: list[Line], i: int) -> list[int]:
+    """The lines that introduce line ``i``: its 項 lead (for a 款 or 目) and its 款 heading (for a 目)."""
+    ln = lines[i]
+    if ln.item is None:
+        return []
+    same = [j for j in range(i - 1, -1, -1) if lines[j].paragraph == ln.paragraph]
+    lead = next((j for j in same if lines[j].item is None), None)
+    heading = (next((j for j in same if lines[j].item == ln.item and lines[j].subitem is None), None)
+               if ln.subitem is not None else None)
+    return [j for j in (lead, heading) if j is not None]
 
 
 def label_for(article: Article, line: Line | None) -> str:

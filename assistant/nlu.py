@@ -44,13 +44,30 @@ Intent = Literal["tier", "tender_period", "guarantee", "case", "failed_tenders",
                  "building_safety", "draft", "seed_teacher", "regulation"]
 
 
+# Tier phrases as the regulations write them. A phrase that names a range (「查核金額以上未達巨額」) is read
+# as one phrase: the longest phrase found wins, so 「未達巨額」 never reads as 巨額.
 _TIER_WORDS: list[tuple[TierCode, re.Pattern[str]]] = [
+    ("announcement", re.compile(r"公告金額以上未達查核金額")),
+    ("audit", re.compile(r"查核金額以上未達巨額")),
     ("below_announcement", re.compile(r"未達公告金額")),
     ("large", re.compile(r"巨額")),
     ("audit", re.compile(r"查核金額以上")),
     ("announcement", re.compile(r"公告金額以上")),
     ("small", re.compile(r"小額|公告金額十分之一以下")),
 ]
+
+
+def tier_word(text: str) -> TierCode | None:
+    """The tier a question names: the longest tier phrase in it (the first listed on a tie)."""
+    best: tuple[int, int] | None = None  # (-length, table order)
+    code: TierCode | None = None
+    for order, (tier, pat) in enumerate(_TIER_WORDS):
+        m = pat.search(text)
+        if m and (best is None or (-len(m.group(0)), order) < best):
+            best, code = (-len(m.group(0)), order), tier
+    return code
+
+
 _METHODS: list[tuple[str, re.Pattern[str]]] = [
     ("選擇性招標資格審查", re.compile(r"選擇性招標.*(?:資格(?:預先)?(?:預)?審|預審)|資格(?:預先)?審查.*選擇性")),
     ("公開取得書面報價或企劃書(第49條)", re.compile(r"(?:公開(?:徵求|取得)).*(?:書面)?報價|企劃書|第49條|四十九條")),
@@ -99,9 +116,21 @@ def extract_amounts(text: str) -> list[int]:
             value = parse_amount(raw.replace("塊", "元"))
         except ValueError:
             continue
+        value += _colloquial_tail(raw, text[m.end():])
         if value > 0:
             out.append(value)
     return out
+
+
+# 「2萬5」「1億2」「3千5」: one digit after the unit, with no unit of its own, is the next lower place
+_NEXT_PLACE = {"億": 10_000_000, "萬": 1_000, "千": 100}
+_TAIL = re.compile(r"\d(?![\d,.]|\s*(?:億|萬|千|百|元|塊|年|月|日|天|人|%|％|分|個|次|家|件|層|樓|小時))")
+
+
+def _colloquial_tail(raw: str, rest: str) -> int:
+    unit = raw[-1:]
+    m = _TAIL.match(rest)
+    return int(m.group(0)) * _NEXT_PLACE[unit] if unit in _NEXT_PLACE and m else 0
 
 
 def extract_category(text: str) -> Category | None:
@@ -161,7 +190,7 @@ def understand(question: str, vocabulary: Collection[str] = frozenset()) -> Unde
         u.monthly_rent = _amount_after(_MONTHLY_RENT, q)
     if u.expansion is not None and u.amounts and u.amounts[0] == u.expansion and len(u.amounts) > 1:
         u.amounts = [u.amounts[1], *u.amounts[2:]]
-    u.tier_word = next((t for t, pat in _TIER_WORDS if pat.search(q)), None)
+    u.tier_word = tier_word(q)
     u.method = next((m for m, pat in _METHODS if pat.search(q)), None)
     u.retender = bool(_RETENDER.search(q))
     u.category = extract_category(q)

@@ -70,9 +70,7 @@ class Assistant:
         self.drafter = drafter
 
     def _terms(self, text: str) -> list[str]:
-        from assistant.evidence import content_terms
-
-        return [t for t in content_terms(self.toolbox.kb.tokenizer(text)) if len(t) >= 2][:6]
+        return dialogue.topic_terms(text, self.toolbox.kb.tokenizer)
 
     @property
     def mode(self) -> str:
@@ -199,7 +197,11 @@ class Assistant:
             calls.append(tc)
         if "tier" not in u.intents:  # the figure asked for leads; the tier it rests on follows
             calls.sort(key=lambda tc: tc.name == "procurement_tier")
-        # an elliptical follow-up is judged (domain, support) together with the conversation's terms
+        # an elliptical follow-up is judged (domain, support) together with the conversation's terms; after an
+        # entity swap (「那AED呢？」) only with those the swapped-in entity's article shares: the others name
+        # the entity it replaced
+        if prefer and hits:
+            context = dialogue.shared_context(context, hits[0])
         judged = f"{query} {context}".strip()
         return self.composer.compose(question, judged, calls, hits, allowed=allowed, as_of=as_of)
 

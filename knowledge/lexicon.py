@@ -153,3 +153,14 @@ def question_bigrams(query: str) -> list[str]:
             if g not in QUESTION_STOP_BIGRAMS and g not in grams:
                 grams.append(g)
     return grams
+
+
+def latin_words(query: str) -> list[str]:
+    """Distinct Latin words of two or more letters in a question (AED, PDF), casefolded: an abbreviation
+    the law spells in Latin letters is as much the question's focus as its CJK words."""
+    text = unicodedata.normalize("NFKC", query)
+    words = (w.casefold() for w in re.findall(r"(?<![A-Za-z])[A-Za-z]{2,}(?![A-Za-z])", text))
+    return list(dict.fromkeys(w for w in words if w not in _CURRENCY_WORDS))
+
+
+_CURRENCY_WORDS = frozenset({"nt", "ntd", "twd"})  # amounts (NT$150萬), not a topic

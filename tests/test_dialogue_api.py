@@ -90,12 +90,6 @@ def test_amount_override_then_a_new_question_computes_from_the_inherited_facts(c
     assert ("政府採購法", "30") in top3(third)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known regression (issue 9): since the answerability floor (6999c14) 「那AED呢？」 is refused: the "
-    "question's support counts CJK bigrams only, so an article that names AED gives it support 0; strict, so the "
-    "fix makes this test fail until the mark is removed",
-)
 def test_entity_swap_keeps_the_frame_and_moves_to_the_new_entitys_rules(client: TestClient) -> None:
     first = ask(client, "消防安全設備檢修申報的規定是什麼？")
     assert top3(first)[0][0] == "消防安全設備檢修及申報辦法"
