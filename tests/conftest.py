@@ -38,6 +38,51 @@ def _guarded_connect(self: socket.socket, address: Any) -> object:
     raise OSError(f"network access blocked in tests: {address!r}")
 
 
+class _SharedUSE:
+    """The real USE model loaded once per test session, and each distinct text embedded once.
+
+    Many test modules index the same shipped laws into their own data folders; the registry's embedding
+    cache lives in each folder, so without this every module would load the model (seconds) and embed
+    the same passages again (minutes in total). The vectors are the model's own: USE embeds each text
+    independently of its batch (checked: the largest difference is ~1e-7). Processes the tests start
+    (``mishu serve``, the CLI) use the plain embedder."""
+
+    model: Any = None
+    vectors: dict[str, Any] = {}
+
+    @classmethod
+    def install(cls, mp: pytest.MonkeyPatch) -> None:
+        import numpy as np
+
+        from knowledge.embedders import USEEmbedder
+
+        warm_up, embed = USEEmbedder.warm_up, USEEmbedder.embed_documents
+
+        def shared_warm_up(self: USEEmbedder) -> None:
+            if self._model is None and cls.model is not None:
+                self._model = cls.model
+            warm_up(self)
+            cls.model = self._model
+
+        def memo_embed(self: USEEmbedder, texts: list[str]) -> np.ndarray:
+            missing = [t for t in dict.fromkeys(texts) if t not in cls.vectors]
+            if missing:
+                cls.vectors.update(zip(missing, embed(self, missing), strict=True))
+            if not texts:
+                return embed(self, [])
+            return np.vstack([cls.vectors[t] for t in texts])
+
+        mp.setattr(USEEmbedder, "warm_up", shared_warm_up)
+        mp.setattr(USEEmbedder, "embed_documents", memo_embed)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_use_model() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        _SharedUSE.install(mp)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
