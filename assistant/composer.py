@@ -171,32 +171,15 @@ class Composer:
     def __init__(self, kb: KnowledgeBase, config: EvidenceConfig | None = None):
         self.kb = kb
         self.config = config or EvidenceConfig()
-        self._corpora: dict[frozenset[AccessLevel] | None, str] = {}
-        self._corpus_gen: int | None = None
-
-    def _corpus_text(self, allowed: set[AccessLevel] | None = None) -> str:
-        """Titles and text of the chunks the caller may see, one string per access-level set and generation."""
-        view = self.kb.view()
-        key = None if self.kb.sees_everything(allowed) else frozenset(allowed or ())
-        if self._corpus_gen != view.generation:
-            self._corpora = {}
-            self._corpus_gen = view.generation
-        if key not in self._corpora:
-            self._corpora[key] = unicodedata.normalize("NFC", "\n".join(
-                f"{c.title}\n{c.text}" for c in view.chunks.values() if key is None or c.access_level in key))
-        return self._corpora[key]
 
     def vocabulary_ratio(self, query: str, allowed: set[AccessLevel] | None = None) -> float:
         """Share of the question's CJK bigrams that occur anywhere in the documents the caller may see:
         questions about the weather or a birthday card use words the regulations never use."""
         grams = question_bigrams(query)
-        lex = self.kb.view().lexical
+        lex = self.kb.lexical_for(allowed)  # its df counts only the caller's documents (review F-05)
         if not grams or lex is None:
             return 0.0
-        if self.kb.sees_everything(allowed):
-            return sum(1 for g in grams if lex.df.get("#" + g, 0) > 0) / len(grams)
-        text = self._corpus_text(allowed)  # the index's df counts hidden chunks too
-        return sum(1 for g in grams if g in text) / len(grams)
+        return sum(1 for g in grams if lex.df.get("#" + g, 0) > 0) / len(grams)
 
     def support_bigrams(self, query: str, article: Article) -> float:
         """Share of the question's CJK bigrams (minus generic question words) and Latin abbreviations (AED,
@@ -216,7 +199,7 @@ class Composer:
                  as_of: Any = None) -> Evidence:
         """The articles found, their support, and the answerability features (assistant.answerability)."""
         terms = content_terms(self.kb.tokenizer(query))
-        lex = self.kb.view().lexical
+        lex = self.kb.lexical_for(allowed)  # idf over the caller's documents only (review F-05)
         weights = {t: (lex.idf(t) if lex is not None and lex.n_docs else 1.0) for t in terms}
         articles: list[Article] = []
         for h in hits:

@@ -70,6 +70,8 @@ class SourceDocument(BaseModel):
     partial: bool = False
     sample: bool = False  # 範例: written as an example, not an official text
     note: str | None = None  # completeness / provenance note (zh or en)
+    hidden_chars: int = 0  # characters of text nobody sees (hidden, white, tiny ...) left out by the loader
+    hidden_note: str | None = None  # the zh-TW note saying so (also part of ``note``), for the uploader
     url: str | None = None
     content_hash: str
     sections: list[Section]

@@ -20,7 +20,7 @@ from core.vocab import Domain, Unit
 from ingest.models import Chunk, Section
 from knowledge.dense import DenseMatrix, load_dense
 from knowledge.embedders import Embedder
-from knowledge.lexical import LexicalIndex, Tokenizer
+from knowledge.lexical import LexicalIndex, Tokenizer, build_for_chunks
 from knowledge.lexicon import domain_terms
 from knowledge.registry import DocumentRecord, Registry
 from knowledge.vectorstore import VectorStore
@@ -95,6 +95,8 @@ class KnowledgeBase:
         self._lock = threading.Lock()
         self._view: View | None = None
         self._vocabularies: dict[tuple[int, frozenset[AccessLevel]], frozenset[str]] = {}
+        self._lexicals: dict[tuple[int, frozenset[AccessLevel]], LexicalIndex] = {}
+        self._lexical_lock = threading.Lock()
 
     # --- view management -----------------------------------------------------------------------
     def view(self) -> View:
@@ -157,11 +159,30 @@ class KnowledgeBase:
         key = (v.generation, frozenset(allowed or ()))
         found = self._vocabularies.get(key)
         if found is None:
-            words = {t for c in v.chunks.values() if allowed is not None and c.access_level in allowed
-                     for t in self.tokenizer(f"{c.title}\n{c.text}") if not t.startswith("#") and len(t) >= 2}
-            found = frozenset(words | {t.lower() for t in domain_terms()}) if words else frozenset()
+            found = corpus_vocabulary(self.lexical_for(allowed))
             self._vocabularies = {k: x for k, x in self._vocabularies.items() if k[0] == v.generation}
             self._vocabularies[key] = found
+        return found
+
+    def lexical_for(self, allowed: set[AccessLevel] | None = None) -> LexicalIndex | None:
+        """The BM25 index whose statistics (document frequencies, lengths, so every score) count only the
+        documents the caller may see: a hidden document must not move a visible one up or down (review F-05).
+        The snapshot holds one per role (``knowledge.lexical``); a snapshot written before audiences existed
+        gets one built here, in memory, once per generation and level set."""
+        v = self.view()
+        if v.lexical is None or self.sees_everything(allowed):
+            return v.lexical
+        found = v.lexical.for_levels(allowed)
+        if found is not None:
+            return found
+        key = (v.generation, frozenset(allowed or ()))
+        with self._lexical_lock:
+            found = self._lexicals.get(key)
+            if found is None:
+                chunks = [c for c in v.chunks.values() if allowed is not None and c.access_level in allowed]
+                found = build_for_chunks(chunks, self.tokenizer, audiences=())
+                self._lexicals = {k: x for k, x in self._lexicals.items() if k[0] == v.generation}
+                self._lexicals[key] = found
         return found
 
     def current_for(self, allowed: set[AccessLevel] | None, as_of: date | None = None) -> dict[str, str]:

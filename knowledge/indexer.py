@@ -36,7 +36,13 @@ from ingest.sandbox import ParseLimits, SandboxedParser
 from ingest.sources import file_of_key, fingerprint, source_key
 from knowledge.claims import Claims
 from knowledge.embedders import Embedder
-from knowledge.lexical import LexicalIndex, Tokenizer, prune_snapshots, retire_snapshot
+from knowledge.lexical import (
+    Tokenizer,
+    build_for_chunks,
+    passage_lines,
+    prune_snapshots,
+    retire_snapshot,
+)
 from knowledge.registry import DocumentRecord, DocumentWrite, Registry
 from knowledge.vectorstore import VectorEntry, VectorStore
 
@@ -44,7 +50,7 @@ IGNORED_NAMES = {"README.md", "SOURCES.md", "LICENSE", ".DS_Store"}
 
 # Bump when loaders/parser/chunker output changes: every file is then re-parsed (embeddings still
 # come from the cache when a chunk's text is unchanged).
-PIPELINE_VERSION = "2026-11-27.3"
+PIPELINE_VERSION = "2026-12-02.1"  # .1: text nobody sees dropped from PDF/DOCX; BM25 audiences
 
 
 @dataclass
@@ -60,6 +66,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[FileFailure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # per file: text left out because nobody sees it (F-15)
     chunks_total: int = 0
     chunks_embedded: int = 0
     chunks_from_cache: int = 0
@@ -68,7 +75,7 @@ class IngestReport:
     def to_dict(self) -> dict[str, object]:
         return {
             "added": self.added, "updated": self.updated, "unchanged": len(self.unchanged),
-            "removed": self.removed, "failed": [f.__dict__ for f in self.failed],
+            "removed": self.removed, "failed": [f.__dict__ for f in self.failed], "notes": self.notes,
             "chunks_total": self.chunks_total, "chunks_embedded": self.chunks_embedded,
             "chunks_from_cache": self.chunks_from_cache, "seconds": round(self.seconds, 3),
         }
@@ -78,6 +85,8 @@ class IngestReport:
              f"移除 {len(self.removed)}、失敗 {len(self.failed)} 份文件；"
              f"片段共 {self.chunks_total}（新嵌入 {self.chunks_embedded}，快取 {self.chunks_from_cache}），"
              f"耗時 {self.seconds:.1f} 秒")
+        if self.notes:
+            s += f"；{len(self.notes)} 份文件略過看不見的文字（見 notes）"
         return s
 
 
@@ -247,7 +256,9 @@ class Indexer:
             docs = parser.parse(f)
             if not docs or not any(s.text.strip() for d in docs for s in d.sections):
                 raise IngestError(f, "沒有可索引的內容")
-            return self._file_writes(docs, root, f, fh, size, claims)
+            writes = self._file_writes(docs, root, f, fh, size, claims)
+            report.notes.extend(f"{f}：{d.hidden_note}" for d in docs if d.hidden_note)
+            return writes
         except IngestError as e:
             report.failed.append(FileFailure(str(f), e.reason))
             return None
@@ -270,8 +281,7 @@ class Indexer:
         final.extend(new_chunks)
         if progress:
             progress("詞彙索引", 0, 1)
-        lex_entries = lexical_entries(final)
-        lex = LexicalIndex.build([i for i, _ in lex_entries], [t for _, t in lex_entries], self.tokenizer)
+        lex = build_for_chunks(final, self.tokenizer)  # with one index per role's visible levels (F-05)
         return final, lex.save(self.lexical_dir)
 
     # --- 5. commit: the atomic swap ----------------------------------------------------------------
@@ -364,24 +374,6 @@ def ingest_running(index_dir: Path) -> bool:
         return False
 
 
-def lexical_text(c: Chunk) -> str:
-    """What BM25 sees: title and label (so 法規名稱 and 第N條 match) plus the chunk body."""
-    return f"{c.title} {c.label} {c.chapter}\n{c.text}"
-
-
-def lexical_entries(chunks: list[Chunk]) -> list[tuple[str, str]]:
-    """(entry id, text) for BM25: each whole chunk, plus each 項/款 line of multi-line chunks
-    (ids "<chunk_id>:<j>"), so a question matching one 款 of a long article is not drowned by
-    the article's length normalisation."""
-    out: list[tuple[str, str]] = []
-    for c in chunks:
-        out.append((c.chunk_id, lexical_text(c)))
-        lines = _passage_lines(c)
-        if len(lines) > 1:
-            out.extend((f"{c.chunk_id}:{j}", f"{c.title} {c.label}\n{ln}") for j, ln in enumerate(lines))
-    return out
-
-
 def vector_entries(chunks: list[Chunk]) -> list[VectorEntry]:
     """One vector for each whole chunk, plus one per 項/款 line of multi-line chunks.
 
@@ -391,16 +383,11 @@ def vector_entries(chunks: list[Chunk]) -> list[VectorEntry]:
     out: list[VectorEntry] = []
     for c in chunks:
         out.append(VectorEntry(c.chunk_id, c, _nfc(embedding_text(c))))
-        lines = _passage_lines(c)
+        lines = passage_lines(c)
         if len(lines) > 1:
             head = " ".join(x for x in (c.title, c.label) if x)
             out.extend(VectorEntry(f"{c.chunk_id}:{j}", c, _nfc(f"{head}\n{ln}")) for j, ln in enumerate(lines))
     return out
-
-
-def _passage_lines(c: Chunk) -> list[str]:
-    """The 項/款 lines of a chunk long enough to stand as passages of their own."""
-    return [ln for ln in c.text.split("\n") if len(ln.strip()) >= 8]
 
 
 def _nfc(text: str) -> str:

@@ -242,8 +242,9 @@ class HybridRetriever:
             vec = self._query_vector(q_lex if cfg.expand_dense else q)
             dense = self.kb.dense_query(pool.view, vec, cfg.candidates * 2)
             pool.add_ranked([cid for cid, _ in dense], cfg.dense_weight, "dense")
-        if cfg.lexical and pool.view.lexical is not None:
-            lex = pool.view.lexical.search(q_lex, cfg.candidates * 2)
+        lexical = self.kb.lexical_for(pool.scope.allowed) if cfg.lexical else None  # caller's documents only
+        if lexical is not None:
+            lex = lexical.search(q_lex, cfg.candidates * 2)
             pool.add_ranked([cid for cid, _ in lex], cfg.lexical_weight, "lexical")
 
     # --- stages ----------------------------------------------------------------------------------

@@ -73,6 +73,7 @@ class Incoming:
 class SaveResult:
     saved: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # per saved file: text left out (nobody sees it), zh-TW
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,7 @@ class UploadService:
             write_sidecar(target, own)
             (work / s.name).replace(target)
             result.saved.append(s.name)
+            result.notes.extend(f"{s.name}：{d.hidden_note}" for d in s.docs if d.hidden_note)
         return result
 
     @staticmethod

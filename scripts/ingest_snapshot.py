@@ -34,7 +34,8 @@ from ingest.loaders import SUPPORTED_SUFFIXES, load_path  # noqa: E402
 from ingest.models import IngestError  # noqa: E402
 from ingest.structure import classify_line, parse_structure, parse_text  # noqa: E402
 from ingest.template_recovery import recover_tender_template  # noqa: E402
-from knowledge.indexer import IGNORED_NAMES, lexical_entries, vector_entries  # noqa: E402
+from knowledge.indexer import IGNORED_NAMES, vector_entries  # noqa: E402
+from knowledge.lexical import lexical_entries  # noqa: E402
 from knowledge.shipped import SHIPPED_SOURCES  # noqa: E402
 from tests.fixtures.ingest_docs import render_law_text  # noqa: E402
 

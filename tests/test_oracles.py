@@ -99,7 +99,9 @@ def test_vocabulary_and_titles_count_only_visible_documents(c: Any) -> None:
     assert SECRET_TITLE not in c.kb.titles(public) and SECRET_TITLE in c.kb.titles(None)
     assert composer.vocabulary_ratio("琥珀", public) == 0.0  # a word only the secret document uses
     assert composer.vocabulary_ratio("琥珀", None) == 1.0
-    assert "琥珀" not in composer._corpus_text(public) and "琥珀" in composer._corpus_text(None)
+    hotline_lex, full_lex = c.kb.lexical_for(public), c.kb.lexical_for(None)
+    assert hotline_lex is not None and full_lex is not None and hotline_lex is not full_lex
+    assert "#琥珀" not in hotline_lex.df and "#琥珀" in full_lex.df
     assert c.kb.sees_everything(None) and not c.kb.sees_everything(public)
 
 

@@ -8,8 +8,8 @@ from ingest.chunking import chunk_document
 from ingest.loaders import load_path
 from ingest.structure import parse_structure
 from knowledge.base import corpus_vocabulary
-from knowledge.indexer import Indexer, lexical_entries
-from knowledge.lexical import LexicalIndex, Tokenizer
+from knowledge.indexer import Indexer
+from knowledge.lexical import LexicalIndex, Tokenizer, lexical_entries
 from knowledge.shipped import SHIPPED_SOURCES
 from knowledge.thesaurus import correct_typos
 from mishu.settings import Settings

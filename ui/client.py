@@ -234,6 +234,7 @@ class UploadResult(_Model):
     saved: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
     job: IngestJob | None = None
+    notes: list[str] = Field(default_factory=list)  # e.g. text left out of a file because nobody sees it
 
 
 class UploadedSource(_Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 from core.vocab import Domain
@@ -19,6 +20,15 @@ FOLDER_DOMAINS: dict[str, Domain] = {
     "plans": Domain.plan,
     "plan": Domain.plan,
 }
+
+
+def hidden_meta(hidden: Counter[str]) -> dict[str, str | int | float | bool | None]:
+    """Loader metadata for text left out because nobody sees it (kind -> characters): ``hidden_chars`` and
+    ``hidden_kinds`` become the document's provenance note (``ingest.structure.document.hidden_note``)."""
+    kinds = [k for k, n in hidden.items() if n > 0]
+    if not kinds:
+        return {}
+    return {"hidden_chars": sum(hidden[k] for k in kinds), "hidden_kinds": "、".join(kinds)}
 
 
 def _human(n: int) -> str:

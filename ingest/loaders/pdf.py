@@ -1,4 +1,5 @@
-"""PDF loader (pypdf): text per page, running headers/footers and page numbers removed."""
+"""PDF loader (pypdf): text per page, running headers/footers and page numbers removed, text nobody sees on
+the page (white, invisible, transparent, tiny, off the page) dropped and counted (``pdf_hidden``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from core.text import to_halfwidth
+from ingest.loaders.pdf_hidden import HiddenText, visible_content
 from ingest.models import IngestError, LoadedDocument
 from ingest.structure import classify_line
 
@@ -23,7 +26,35 @@ _JUNK_TITLE = re.compile(r"^(?:untitled|無標題|未命名|document\d*)$|\.(?:d
 _EDGE = 2  # lines at the top and at the bottom of a page considered for headers/footers
 
 
-def _page_texts(path: Path, data: bytes) -> tuple[list[str], str | None]:
+def _visible_text(page: Any, reader: Any, hidden: HiddenText) -> str:
+    """The page's text without the text nobody sees on it (``ingest.loaders.pdf_hidden``); what was dropped
+    is counted in ``hidden``. A broken page gives "" (one broken page should not lose the others)."""
+    from pypdf import PageObject
+    from pypdf.generic import NameObject
+
+    try:
+        full = page.extract_text() or ""
+    except Exception:
+        return ""
+    try:
+        stream = visible_content(page, reader, hidden)
+        if stream is None:
+            return full
+        shown = PageObject(reader)
+        shown.update(page)
+        shown[NameObject("/Contents")] = stream
+        text = shown.extract_text() or ""
+    except Exception:  # a content stream pypdf extracts from but we cannot walk: the text as extracted
+        return full
+    hidden.chars += max(0, _ink(full) - _ink(text))
+    return text
+
+
+def _ink(text: str) -> int:
+    return len(re.sub(r"\s+", "", text))
+
+
+def _page_texts(path: Path, data: bytes, hidden: HiddenText) -> tuple[list[str], str | None]:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
@@ -46,12 +77,7 @@ def _page_texts(path: Path, data: bytes) -> tuple[list[str], str | None]:
         raise IngestError(path, f"無法讀取：PDF 檔案損毀或格式不正確（{type(e).__name__}）") from e
     if not pages:
         raise IngestError(path, "無法讀取：PDF 沒有任何頁面")
-    texts = []
-    for page in pages:
-        try:
-            texts.append(page.extract_text() or "")
-        except Exception:  # one broken page should not lose the others
-            texts.append("")
+    texts = [_visible_text(page, reader, hidden) for page in pages]
     title = None
     try:
         if reader.metadata is not None and reader.metadata.title:
@@ -108,8 +134,9 @@ def _quiet_pypdf() -> Iterator[None]:
 
 
 def load_pdf(path: Path, data: bytes) -> LoadedDocument:
+    hidden = HiddenText()
     with _quiet_pypdf():
-        texts, title = _page_texts(path, data)
+        texts, title = _page_texts(path, data, hidden)
     pages = [t.replace("\r\n", "\n").replace("\r", "\n").split("\n") for t in texts]
     pages = strip_headers_footers(pages)
     text = "\n".join("\n".join(lines).strip("\n") for lines in pages if any(ln.strip() for ln in lines))
@@ -117,6 +144,8 @@ def load_pdf(path: Path, data: bytes) -> LoadedDocument:
     if len(visible) < 20 or len(visible) < 5 * len(pages):
         raise IngestError(path, "無法讀取：PDF 沒有可擷取的文字，可能是掃描影像，需要先 OCR")
     meta: dict[str, str | int | float | bool | None] = {"pages": len(pages)}
+    if hidden.kinds:
+        meta["hidden_chars"], meta["hidden_kinds"] = hidden.chars, hidden.zh()
     if title and not _JUNK_TITLE.search(title):
         meta["meta_title"] = title  # used only when the text itself has no title line
     return LoadedDocument(path=str(path), fmt="pdf", text=text, meta=meta)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from core.dates import parse_date
 from core.vocab import Domain, Unit
-from ingest.loaders._common import decode_text, split_front_matter
+from ingest.loaders._common import decode_text, hidden_meta, split_front_matter
 from ingest.models import IngestError, LoadedDocument
 
 
@@ -119,6 +120,7 @@ class _TextExtractor(HTMLParser):
         self.row: list[str] = []
         self.pre = 0
         self.hidden: list[list[Any]] = []  # [tag, depth] of elements hidden by style or attribute
+        self.hidden_chars = 0  # characters of text inside them (reported, not indexed)
 
     def _flush(self) -> None:
         text = "".join(self.buf)
@@ -192,6 +194,8 @@ class _TextExtractor(HTMLParser):
         if self.in_title:
             self.title += data
             return
+        if self.hidden:
+            self.hidden_chars += len("".join(data.split()))
         if self.skip:
             return
         self.buf.append(data)
@@ -241,4 +245,5 @@ def load_html(path: Path, data: bytes) -> LoadedDocument:
     if not text:
         raise IngestError(path, "HTML 檔案沒有可用的文字內容")
     title = re.sub(r"\s+", " ", parser.title).strip() or None
-    return LoadedDocument(path=str(path), fmt="html", text=text, title=title)
+    meta = hidden_meta(Counter({"隱藏元素": parser.hidden_chars}))
+    return LoadedDocument(path=str(path), fmt="html", text=text, title=title, meta=meta)

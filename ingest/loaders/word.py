@@ -7,9 +7,11 @@ import io
 import re
 import zipfile
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from ingest.loaders._common import hidden_meta
 from ingest.loaders.word_numbering import Numbering
 from ingest.models import IngestError, LoadedDocument
 
@@ -53,13 +55,43 @@ def check_zip_limits(path: Path, data: bytes, *, max_members: int = MAX_ZIP_MEMB
         raise IngestError(path, f"無法讀取：DOCX 檔案損毀（{type(e).__name__}）") from e
 
 
-def _visible_text(para: Any) -> str:
-    """The paragraph's text without hidden runs (w:vanish): text nobody sees in Word is not indexed."""
+_MIN_RUN_PT = 1.5  # a run smaller than this is unreadable (Word's smallest size in the menu is 8 pt)
+
+
+def _hidden_kind(run: Any) -> str | None:
+    """Why nobody sees ``run`` in Word: hidden (w:vanish), white, or too small to read; None when visible."""
+    font = run.font
+    if font.hidden:
+        return "隱藏格式文字"
+    try:
+        rgb = font.color.rgb if font.color is not None and font.color.type is not None else None
+    except (ValueError, AttributeError):
+        rgb = None
+    if rgb is not None and str(rgb).upper() == "FFFFFF" and not font.highlight_color:
+        return "白色字"
+    if font.size is not None and font.size.pt < _MIN_RUN_PT:
+        return "極小字"
+    return None
+
+
+def _visible_text(para: Any, hidden: Counter[str]) -> str:
+    """The paragraph's text without the runs nobody sees in Word (hidden, white, tiny): they are not
+    indexed, and their characters are counted per kind in ``hidden``."""
     from docx.text.run import Run
 
-    if not any(r.font.hidden for r in para.runs):
+    kinds = {id(r): _hidden_kind(r) for r in para.runs}
+    if not any(kinds.values()):
         return str(para.text)
-    return "".join(x.text for x in para.iter_inner_content() if not (isinstance(x, Run) and x.font.hidden))
+    out = []
+    for x in para.iter_inner_content():
+        kind = kinds.get(id(x)) if isinstance(x, Run) else None
+        if kind is None and isinstance(x, Run):
+            kind = _hidden_kind(x)
+        if kind:
+            hidden[kind] += len("".join(x.text.split()))
+        else:
+            out.append(x.text)
+    return "".join(out)
 
 
 def load_docx(path: Path, data: bytes) -> LoadedDocument:
@@ -76,6 +108,7 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
         raise IngestError(path, f"無法讀取：DOCX 檔案損毀或不是 Word 文件（{type(e).__name__}）") from e
 
     numbering = Numbering(document)
+    hidden: Counter[str] = Counter()
     lines: list[str] = []
     body = document.element.body
     for child in body.iterchildren():
@@ -83,7 +116,7 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
         if tag == "p":
             para = Paragraph(child, document)
             number = numbering.label(para)  # counted even for empty paragraphs, as Word does
-            text = _visible_text(para).strip()
+            text = _visible_text(para, hidden).strip()
             if not text:
                 lines.append("")
                 continue
@@ -108,4 +141,5 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
         raise IngestError(path, "檔案沒有可用的文字內容（DOCX 內沒有文字）")
     title = (document.core_properties.title or "").strip()
     meta: dict[str, str | int | float | bool | None] = {"meta_title": title} if title else {}
+    meta.update(hidden_meta(hidden))
     return LoadedDocument(path=str(path), fmt="docx", text=text, meta=meta)

@@ -123,9 +123,29 @@ def parse_structure(doc: LoadedDocument) -> SourceDocument:
     note = _meta_str(meta, "note")
     if _meta_bool(meta, "sample"):
         note = "範例資料（非正式文件）" + (f"；{note}" if note else "")
+    hidden = hidden_note(meta)
+    if hidden:
+        note = f"{note}；{hidden}" if note else hidden
     return SourceDocument(
         doc_id=doc_id, title=title, domain=domain, unit=unit, source_path=doc.path, fmt=doc.fmt,
         amended=amended, effective=doc.effective, version=version, access_level=access, partial=partial,
         sample=_meta_bool(meta, "sample"),
         note=note, url=_meta_str(meta, "url"), content_hash=content_hash, sections=sections,
+        hidden_chars=_meta_int(meta, "hidden_chars"), hidden_note=hidden,
     )
+
+
+def _meta_int(meta: dict, key: str) -> int:
+    try:
+        return max(0, int(meta.get(key) or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def hidden_note(meta: dict) -> str | None:
+    """The provenance note for text a loader left out because nobody sees it (review F-15), or None."""
+    chars, kinds = _meta_int(meta, "hidden_chars"), _meta_str(meta, "hidden_kinds")
+    if not kinds:
+        return None
+    return (f"匯入時略過 {chars} 字看不見的文字（{kinds}），未收錄；"
+            "若這些文字應收錄，請提供可見的版本")

@@ -340,6 +340,8 @@ class UploadOut(BaseModel):
     saved: list[str] = Field(description="新存入 uploads 的檔名")
     unchanged: list[str] = Field(description="內容與既有檔案相同，未重複存放")
     job: IngestJobOut | None = Field(description="重新索引作業（ingest=false 時為 null）")
+    notes: list[str] = Field(default_factory=list,
+                             description="給上傳者的說明：例如匯入時略過的看不見文字（白色字、極小字、隱藏文字）")
 
 
 class UploadedSourceOut(BaseModel):

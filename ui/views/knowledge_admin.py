@@ -147,6 +147,7 @@ def ingest_section(client: MishuClient) -> None:
                 parts.append("已存入：" + "、".join(result.saved))
             if result.unchanged:
                 parts.append("內容未變更：" + "、".join(result.unchanged))
+            parts.extend(result.notes)  # text left out because nobody sees it (white, tiny, hidden ...)
             ss["admin_upload_note"] = "；".join(parts) or "沒有新檔案。"
             job = result.job
     elif reindex:

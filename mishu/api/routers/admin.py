@@ -149,7 +149,8 @@ async def upload(
         raise upload_error(e) from e
     job = _start(services, caller, result.saved) if ingest and result.saved else None
     return UploadOut(
-        saved=result.saved, unchanged=result.unchanged, job=IngestJobOut.model_validate(job) if job else None
+        saved=result.saved, unchanged=result.unchanged, job=IngestJobOut.model_validate(job) if job else None,
+        notes=result.notes,
     )
 
 
