@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -45,6 +46,8 @@ from knowledge.lexical import (
 )
 from knowledge.registry import DocumentRecord, DocumentWrite, Registry
 from knowledge.vectorstore import VectorEntry, VectorStore
+
+log = logging.getLogger(__name__)
 
 IGNORED_NAMES = {"README.md", "SOURCES.md", "LICENSE", ".DS_Store"}
 
@@ -204,8 +207,15 @@ class Indexer:
         final, snap = self._build_snapshot(changes, new_chunks, progress)
         report.chunks_total = len(final)
         report.seconds = time.time() - t0
-        old_ids, old_snap = self._commit(changes, snap, report)
-        self._clean(old_ids, final, old_snap, snap)
+        # a file the registry holds that fails under a new pipeline keeps its old chunks; the pipeline
+        # version is then not recorded, so the next run parses it again instead of skipping it as unchanged
+        retry = plan.stale_pipeline and any(f.path in plan.known_hash for f in report.failed)
+        old_ids, old_snap = self._commit(changes, snap, report, None if retry else PIPELINE_VERSION)
+        try:
+            self._clean(old_ids, final, old_snap, snap)
+        except Exception as e:  # the swap is committed: leftovers are collected by the next run
+            log.warning("cleaning up after the index swap failed: %s", e)
+            report.notes.append(f"索引已更新；清除舊資料時發生錯誤（{type(e).__name__}），下次索引時會再清除")
         report.seconds = time.time() - t0
         return report
 
@@ -214,7 +224,9 @@ class Indexer:
         files, failures = self.discover(paths)
         report.failed.extend(failures)
         known = self.registry.documents()
-        plan = _Plan(files=files, roots={str(p.resolve()) for p in paths}, known=known,
+        # a root that is missing now (an unmounted share, a typo) is reported by discover() and prunes
+        # nothing: its documents stay until the root is back or is left out of the sources
+        plan = _Plan(files=files, roots={str(p.resolve()) for p in paths if p.exists()}, known=known,
                      stale_pipeline=self.registry.get_state("pipeline_version") != PIPELINE_VERSION)
         for d in known:
             plan.known_by_file.setdefault(_file_of(d.source_path), []).append(d.source_path)
@@ -285,12 +297,13 @@ class Indexer:
         return final, lex.save(self.lexical_dir)
 
     # --- 5. commit: the atomic swap ----------------------------------------------------------------
-    def _commit(self, changes: ChangeSet, snap: str, report: IngestReport) -> tuple[set[str], str | None]:
+    def _commit(self, changes: ChangeSet, snap: str, report: IngestReport,
+                pipeline_version: str | None) -> tuple[set[str], str | None]:
         """Swap in the run; returns the chunk ids and snapshot it replaced."""
         old_ids = set(self.registry.chunk_ids())
         old_snap = self.registry.get_state("lexical_snapshot")
         self.registry.commit_run(changes.writes, [*changes.removed, *changes.dropped], snap, report.to_dict(),
-                                 pipeline_version=PIPELINE_VERSION)
+                                 pipeline_version=pipeline_version)
         return old_ids, old_snap
 
     # --- 6. clean: vectors and snapshots nothing refers to any more -----------------------------------

@@ -275,6 +275,20 @@ def test_ask_follow_up_and_conversation_history_belong_to_the_key(client: TestCl
     assert_error(client.get("/v1/conversations/nope", headers=H("staff")), 404, "not_found")
 
 
+def test_admin_reads_but_cannot_continue_another_keys_conversation(client: TestClient) -> None:
+    """Review F-16: an admin turn in a hotline conversation was answered with admin access, and the hotline
+    owner then read the secret quote in their own history."""
+    cid = client.post("/v1/ask", json={"question": "公告金額以上的工程等標期幾天？"},
+                      headers=H("hotline")).json()["conversation_id"]
+    for path in ("/v1/ask", "/v1/ask/stream"):
+        r = client.post(path, json={"question": "底價琥珀密封袋由誰保管？", "conversation_id": cid},
+                        headers=H("admin"))
+        assert_error(r, 403, "forbidden")
+    assert client.get(f"/v1/conversations/{cid}", headers=H("admin")).status_code == 200  # reading is fine
+    hist = client.get(f"/v1/conversations/{cid}", headers=H("hotline")).json()
+    assert [t["question"] for t in hist["turns"]] == ["公告金額以上的工程等標期幾天？"]
+
+
 def test_ask_bad_input_is_422_with_field_details(client: TestClient) -> None:
     err = assert_error(client.post("/v1/ask", json={"question": ""}, headers=H("staff")), 422, "invalid_request")
     assert err["details"][0]["field"] == "body.question"

@@ -144,3 +144,66 @@ def test_restricted_document_hidden_from_roles_without_access(tmp_path: Path, co
     assert staff and "密件" in staff[0].title
     assert c.kb.get_article(staff[0].title, staff[0].no, allowed=allowed_levels("hotline")) is None
     shutil.rmtree(corpus / "plans")
+
+
+# --- review section 3, gaps listed beside F-29 ------------------------------------------------------------------
+def test_a_missing_source_root_prunes_nothing(tmp_path: Path, corpus: Path) -> None:
+    """An unmounted share in MISHU_SOURCES used to make every document under it look deleted."""
+    extra = tmp_path / "share"
+    _law(SRC / "archives" / "archives-act.json", extra / "archives" / "archives-act.json")
+    c = _container(tmp_path, corpus)
+    assert len(c.indexer.ingest([corpus, extra]).added) == 3
+    extra.rename(tmp_path / "share-unmounted")
+    gone = c.indexer.ingest([corpus, extra])
+    assert any("找不到" in f.reason for f in gone.failed) and gone.removed == []
+    assert c.kb.get_article("檔案法", "1") is not None
+    (tmp_path / "share-unmounted").rename(extra)
+    back = c.indexer.ingest([corpus, extra])
+    assert len(back.unchanged) == 3 and not back.added and not back.removed
+
+
+def test_a_cleanup_failure_after_the_swap_is_a_note_not_a_failed_run(tmp_path: Path, corpus: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    c = _container(tmp_path, corpus)
+    c.indexer.ingest([corpus])
+    path = corpus / "procurement" / "tender-period-standards.json"
+    d = json.loads(path.read_text(encoding="utf-8"))
+    d["articles"][0]["text"] = "本標準依政府採購法第二十八條規定訂定之。（清理失敗測試）"
+    path.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+
+    def fail(ids: list[str]) -> None:
+        raise OSError("disk went away")
+
+    monkeypatch.setattr(c.store, "delete", fail)
+    rep = c.indexer.ingest([corpus])  # no exception: the swap was committed
+    assert rep.updated and any("清除舊資料" in n for n in rep.notes)
+    art = c.kb.get_article("招標期限標準", "1")
+    assert art is not None and "清理失敗測試" in art.text
+    monkeypatch.undo()
+    assert c.store.ids() - c.registry.chunk_ids()  # the old vectors are still there ...
+    c.indexer.ingest([corpus])
+    assert c.store.ids() == c.registry.chunk_ids()  # ... and the next run collects them
+
+
+def test_a_file_failing_under_a_new_pipeline_is_retried(tmp_path: Path, corpus: Path) -> None:
+    """After a PIPELINE_VERSION change, a file that now fails kept its old chunks and was never parsed again
+    (its hash was known and the new version was recorded). Now the version is recorded only once it parses."""
+    from knowledge.indexer import PIPELINE_VERSION
+    from ingest.sandbox import ParseLimits
+
+    c = _container(tmp_path, corpus)
+    c.indexer.ingest([corpus])
+    with c.registry.transaction() as conn:
+        conn.execute("INSERT OR REPLACE INTO state VALUES ('pipeline_version', 'an-older-pipeline')")
+    limits = c.indexer.parse_limits
+    c.indexer.parse_limits = ParseLimits(max_bytes=6000, memory_mb=limits.memory_mb, cpu_s=limits.cpu_s,
+                                         wall_s=limits.wall_s)  # the larger law now fails to parse
+    first = c.indexer.ingest([corpus])
+    assert len(first.failed) == 1 and c.kb.get_article("招標期限標準", "1") is not None  # old chunks kept
+    assert c.registry.get_state("pipeline_version") == "an-older-pipeline"
+    c.indexer.parse_limits = limits
+    second = c.indexer.ingest([corpus])
+    assert not second.failed and str((corpus / "procurement" / "tender-period-standards.json").resolve()) in (
+        second.updated + second.added)
+    assert c.registry.get_state("pipeline_version") == PIPELINE_VERSION
+    assert len(c.indexer.ingest([corpus]).unchanged) == 2
