@@ -188,8 +188,8 @@ def test_a_cleanup_failure_after_the_swap_is_a_note_not_a_failed_run(tmp_path: P
 def test_a_file_failing_under_a_new_pipeline_is_retried(tmp_path: Path, corpus: Path) -> None:
     """After a PIPELINE_VERSION change, a file that now fails kept its old chunks and was never parsed again
     (its hash was known and the new version was recorded). Now the version is recorded only once it parses."""
-    from knowledge.indexer import PIPELINE_VERSION
     from ingest.sandbox import ParseLimits
+    from knowledge.indexer import PIPELINE_VERSION
 
     c = _container(tmp_path, corpus)
     c.indexer.ingest([corpus])
