@@ -501,6 +501,11 @@ def test_feedback_is_stored_durably(env: dict[str, Any], client: TestClient) -> 
     listed = client.get("/v1/feedback", params={"thumbs": "down"}, headers=H("admin")).json()
     assert r.json()["id"] in [x["id"] for x in listed]
     assert_error(client.post("/v1/feedback", json=fb | {"thumbs": "meh"}, headers=H("staff")), 422, "invalid_request")
+    # feedback names only the caller's own conversation (review, section 1: any conversation_id was taken)
+    cid = client.post("/v1/ask", json={"question": "押標金上限？"}, headers=H("staff")).json()["conversation_id"]
+    assert client.post("/v1/feedback", json=fb | {"conversation_id": cid}, headers=H("staff")).status_code == 201
+    assert_error(client.post("/v1/feedback", json=fb | {"conversation_id": cid}, headers=H("hotline")), 404, "not_found")
+    assert_error(client.post("/v1/feedback", json=fb | {"conversation_id": "nope"}, headers=H("staff")), 404, "not_found")
 
 
 # --- audit -------------------------------------------------------------------------------------------

@@ -6,16 +6,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from mishu.api.deps import AdminOnly, FeedbackRole, ServicesDep
+from mishu.api.conversations import check_access
+from mishu.api.deps import AdminOnly, ConversationsDep, FeedbackRole, ServicesDep
 from mishu.api.schemas import ErrorOut, FeedbackIn, FeedbackOut
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}, 403: {"model": ErrorOut},
-                                            422: {"model": ErrorOut}}
+                                            404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 
 
 @router.post("", response_model=FeedbackOut, status_code=201, responses=_ERRORS, summary="回饋（讚／倒讚與意見）")
-def create(body: FeedbackIn, services: ServicesDep, caller: FeedbackRole) -> FeedbackOut:
+def create(body: FeedbackIn, services: ServicesDep, store: ConversationsDep, caller: FeedbackRole) -> FeedbackOut:
+    if body.conversation_id:  # only about the caller's own conversation (404 for another key's, as elsewhere)
+        check_access(store, caller, body.conversation_id)
     row = services.feedback.add(key_id=caller.key_id, role=caller.role, question=body.question, answer=body.answer,
                                 citations=[x.model_dump() for x in body.citations], thumbs=body.thumbs,
                                 comment=body.comment, conversation_id=body.conversation_id)
