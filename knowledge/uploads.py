@@ -19,6 +19,7 @@ import hashlib
 import re
 import secrets
 import shutil
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from ingest.structure import DOMAIN_UNKNOWN
 from knowledge.claims import Claims
 from knowledge.registry import Registry
 
+STAGING_GRACE_S = 3600.0  # a staging folder older than this belongs to no running save
 UPLOAD_SUFFIXES = (".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 DOMAIN_CHOICES_ZH = (
@@ -145,6 +147,7 @@ class UploadService:
         self._check_existing(staged, replace, access_level, domain)
         for s in staged:
             s.meta = self._meta_for(s.name, access_level, domain, uploaded_by)
+        self.sweep_staging()
         work = self.staging_root / secrets.token_hex(8)
         work.mkdir(mode=0o700, parents=True)
         try:
@@ -152,6 +155,19 @@ class UploadService:
             return self._commit(staged, work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    def sweep_staging(self, older_than_s: float = STAGING_GRACE_S) -> list[str]:
+        """Remove staging folders left by a save that was killed (kill -9, power loss) before its clean-up;
+        a folder younger than ``older_than_s`` may belong to a save running now and is kept."""
+        if not self.staging_root.is_dir():
+            return []
+        cutoff = time.time() - older_than_s
+        gone = []
+        for d in self.staging_root.iterdir():
+            if d.is_dir() and d.stat().st_mtime < cutoff:
+                shutil.rmtree(d, ignore_errors=True)
+                gone.append(d.name)
+        return gone
 
     def _meta_for(
         self, name: str, access_level: AccessLevel | None, domain: Domain | None, uploaded_by: str | None

@@ -530,3 +530,21 @@ def test_uploader_is_told_what_was_left_out_and_nobody_can_find_it(client: TestC
             assert not any(line[2:8] in h["text"] for h in hits), (role, line)
     art = client.get("/v1/articles/臺中市政府押標金保管要點/1", headers=H("hotline")).json()
     assert "押標金由出納管理" in art["text"]
+
+
+def test_staging_left_by_a_killed_save_is_swept(env: dict[str, Any], client: TestClient) -> None:
+    """Review section 6: .uploads-staging/* left by a crash was never removed."""
+    import os
+
+    service = env["container"].uploads
+    old = service.staging_root / "deadbeefdeadbeef"
+    old.mkdir(parents=True, exist_ok=True)
+    (old / "half.pdf").write_bytes(b"%PDF-1.4 half")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    fresh = service.staging_root / "0123456789abcdef"  # a save running now
+    fresh.mkdir(exist_ok=True)
+    md = "---\ndomain: procurement\n---\n# 臺中市政府掃除測試要點\n\n第1條 招標應公開。\n\n第2條 決標應公告。\n"
+    r = upload(client, [("sweep.md", md.encode("utf-8"))], ingest="false")
+    assert r.status_code == 201, r.text
+    assert not old.exists() and fresh.exists()
+    fresh.rmdir()
