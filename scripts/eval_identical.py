@@ -3,6 +3,8 @@
 
 ``python scripts/eval_identical.py BEFORE/report.json AFTER/report.json``
 
+A report of ``mishu eval all`` is compared split by split (dev, dev2, test).
+
 Compares, ignoring only what depends on the machine or the clock (every metric whose name starts with
 ``latency``, ``timings_s``, ``environment``, and the baseline ``comparison``/``gate``):
 - the headline metrics;
@@ -33,11 +35,18 @@ from typing import Any
 MAX_SHOWN = 40
 
 
-def _load(path: Path) -> dict[str, Any]:
+def _load(path: Path) -> dict[str, dict[str, Any]]:
+    """The report's split blocks by name: ``splits`` of a schema-2 report (``mishu eval all``), or the one
+    block of a single-split report under the name ""."""
     obj = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(obj, dict) or "items" not in obj or "families" not in obj:
-        raise SystemExit(f"{path}: not an evaluation report (no items/families)")
-    return obj
+    if not isinstance(obj, dict):
+        raise SystemExit(f"{path}: not an evaluation report")
+    splits = obj.get("splits")
+    blocks: dict[str, Any] = splits if isinstance(splits, dict) else {"": obj}
+    for name, block in blocks.items():
+        if not isinstance(block, dict) or "items" not in block or "families" not in block:
+            raise SystemExit(f"{path}: not an evaluation report (no items/families{' in split ' + name if name else ''})")
+    return {name: dict(block, environment=obj.get("environment", {})) for name, block in blocks.items()}
 
 
 def _strip(value: Any) -> Any:
@@ -109,28 +118,41 @@ def main(argv: list[str] | None = None) -> int:
                    help="another run of the reference code (run-to-run noise of the vector store)")
     args = p.parse_args(argv)
     before, after = _load(args.before), _load(args.after)
-    diffs, noisy = compare(before, after, [_load(n) for n in args.noise])
-    by_family: dict[str, int] = {}
-    for i in before["items"]:
-        by_family[i["family"]] = by_family.get(i["family"], 0) + 1
-    print(f"BEFORE {args.before} (commit {before.get('environment', {}).get('git_commit')})")
-    print(f"AFTER  {args.after} (commit {after.get('environment', {}).get('git_commit')})")
-    print("items compared: " + ", ".join(f"{f} {n}" for f, n in sorted(by_family.items()))
-          + f" (total {len(before['items'])})")
-    for name, value in (before.get("headline") or {}).items():
-        new = (after.get("headline") or {}).get(name)
-        mark = "=" if value == new else "!="
-        print(f"  {name:<32} {value!s:>22} {mark} {new!s}")
+    noise = [_load(n) for n in args.noise]
+    if set(before) != set(after):
+        print(f"NOT IDENTICAL: splits differ: {sorted(before)} -> {sorted(after)}")
+        return 1
+    diffs: list[str] = []
+    noisy: list[str] = []
+    first = next(iter(before.values()))
+    print(f"BEFORE {args.before} (commit {first.get('environment', {}).get('git_commit')})")
+    print(f"AFTER  {args.after} (commit {next(iter(after.values())).get('environment', {}).get('git_commit')})")
+    for split, b in before.items():
+        a = after[split]
+        prefix = f"[{split}] " if split else ""
+        d, n = compare(b, a, [r[split] for r in noise if split in r])
+        diffs += [prefix + x for x in d]
+        noisy += [prefix + x for x in n]
+        by_family: dict[str, int] = {}
+        for i in b["items"]:
+            by_family[i["family"]] = by_family.get(i["family"], 0) + 1
+        print(f"{prefix}items compared: " + ", ".join(f"{f} {k}" for f, k in sorted(by_family.items()))
+              + f" (total {len(b['items'])})")
+        for name, value in (b.get("headline") or {}).items():
+            new = (a.get("headline") or {}).get(name)
+            mark = "=" if value == new else "!="
+            print(f"  {prefix}{name:<32} {value!s:>22} {mark} {new!s}")
     if diffs:
         print(f"NOT IDENTICAL: {len(diffs)} difference(s)")
-        for d in diffs[:MAX_SHOWN]:
-            print("  " + d)
+        for x in diffs[:MAX_SHOWN]:
+            print("  " + x)
         if len(diffs) > MAX_SHOWN:
             print(f"  … {len(diffs) - MAX_SHOWN} more")
         return 1
     if noisy:
         print(f"equal to a --noise run of the reference code rather than to BEFORE: {', '.join(noisy)}")
     print("IDENTICAL: headline metrics, family tables (latency excluded), config and every per-item result"
+          + (" of every split" if len(before) > 1 else "")
           + (" (allowing the reference's own run-to-run noise)" if noisy else ""))
     return 0
 
