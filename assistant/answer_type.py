@@ -1,5 +1,6 @@
 """What kind of answer a question wants (time, date, place, person, office, phone, amount, count, duration,
-vendor, yes/no, procedure, definition, list, condition) and whether a line of text carries that kind.
+vendor, yes/no, procedure, definition, list, condition), whether a line of text carries that kind, and whether
+it holds the value itself (a figure, a clock time, a month; ``values``).
 
 Both come from ``assistant/data/answer_types.json`` (patterns with a reason each). A "specific" kind (a phone
 number, a clock time, a place, a person, a calendar date, a vendor) is a value that only a directory, a
@@ -15,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data" / "answer_types.json"
+# yes/no patterns that only mark a statement to be judged (exam style), not a question clause
+_STATEMENT_ONLY = frozenset({"[。，]$"})
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class AnswerKind:
     name: str
     asks: tuple[re.Pattern[str], ...]
     carries: tuple[re.Pattern[str], ...]
+    values: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,30 @@ class AnswerTypes:
     def is_specific(self, kind: str) -> bool:
         return kind in self.specific
 
+    def wants_value(self, kind: str) -> bool:
+        """The kind is a concrete value (a figure, a clock time, a month, a count with its unit)."""
+        return any(x.name == kind and x.values for x in self.kinds)
+
+    def holds_value(self, kind: str, text: str) -> bool:
+        """Does ``text`` hold the value itself (「百分之五」, 「七日」), not only a word for it (「金額」, 「期限」)?
+        Kinds that want no value are held by any text."""
+        k = next((x for x in self.kinds if x.name == kind), None)
+        if k is None or not k.values:
+            return True
+        return any(p.search(text) for p in k.values)
+
+    def strip_asks(self, text: str) -> str:
+        """``text`` without its question phrasing (every kind's question pattern removed)."""
+        for k in self.kinds:
+            for p in k.asks:
+                text = p.sub("", text)
+        return text
+
+    def asks_something(self, clause: str) -> bool:
+        """Does the clause ask (any kind's question pattern matches), rather than only state the situation?"""
+        c = clause.strip()
+        return any(p.search(c) for k in self.kinds for p in k.asks if p.pattern not in _STATEMENT_ONLY)
+
 
 @lru_cache(maxsize=1)
 def answer_types(path: Path = DATA) -> AnswerTypes:
@@ -60,6 +88,7 @@ def answer_types(path: Path = DATA) -> AnswerTypes:
                 name=t["type"],
                 asks=tuple(re.compile(p) for p in t["asks"]),
                 carries=tuple(re.compile(p) for p in t.get("carries", [])),
+                values=tuple(re.compile(p) for p in t.get("values", [])),
             )
         )
     names = {k.name for k in kinds}

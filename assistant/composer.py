@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.answer_type import answer_types
+from assistant.answerability import ask_core, floor_passed, local_cues, named_laws
 from assistant.answerability import model as answerability_model
-from assistant.answerability import named_laws
 from assistant.evidence import amended_zh, best_lines, cite, content_terms, label_for
 from assistant.models import Answer, AnswerCitation, ToolCall
 from assistant.record_answers import RECORD_TOOLS, missing_named
@@ -33,7 +33,6 @@ WHOM = {
 
 @dataclass
 class EvidenceConfig:
-    min_support: float = 0.1  # share of the question's CJK bigrams found in one of the top articles
     max_articles: int = 3
     related: int = 5
 
@@ -195,6 +194,15 @@ class Composer:
         found += sum(1 for w in latin if w in hay.casefold())
         return found / (len(grams) + len(latin))
 
+    @staticmethod
+    def _cover(terms: list[str], weights: dict[str, float], article: Article) -> float:
+        """idf-weighted share of ``terms`` that the article (title and text) contains: its rare words count most."""
+        total = sum(weights.values())
+        if not terms or total <= 0:
+            return 0.0
+        hay = unicodedata.normalize("NFC", article.title + article.text)
+        return sum(weights[t] for t in terms if t in hay) / total
+
     def evidence(self, question: str, query: str, hits: list[dict[str, Any]], allowed: Any = None,
                  as_of: Any = None) -> Evidence:
         """The articles found, their support, and the answerability features (assistant.answerability)."""
@@ -218,13 +226,24 @@ class Composer:
         rare = sorted(terms, key=lambda t: -weights.get(t, 1.0))[:3]
         text = "".join(a.title + a.text for a in top).lower()  # the tokenizer lower-cases (AED -> aed)
         specific = types.is_specific(kind)
+        core = ask_core(query)
+        core_terms = [t for t in content_terms(self.kb.tokenizer(core)) if len(t) >= 2]
+        core_w = {t: (lex.idf(t) if lex is not None and lex.n_docs else 1.0) for t in core_terms}
+        asked = normalize_query(question)
+        cues = local_cues()
         features = {"support": max(supports[:3], default=0.0), "vocab": vocab, "domain": float(in_domain),
                     "carried": float(carried), "specific": float(specific),
                     "specific_carried": float(specific and carried),
                     "focus": sum(1 for t in rare if t in text) / len(rare) if rare else 0.0,
                     "other_law": float(any(not abbreviation_of(n, titles) and not any(n in t for t in titles)
                                            for n in named_laws(normalize_query(question)))),
-                    "top_score": min(1.0, float(hits[0].get("score") or 0.0) * 15) if hits else 0.0}
+                    "top_score": min(1.0, float(hits[0].get("score") or 0.0) * 15) if hits else 0.0,
+                    "core_support": max((self.support_bigrams(core, a) for a in top), default=0.0),
+                    "value_missing": float(types.wants_value(kind) and not any(
+                        types.holds_value(kind, t) for t in [*lines, *(ln.text for a in top[:1] for ln in article_lines(a.text))])),
+                    "core_cover": max((self._cover(core_terms, core_w, a) for a in top), default=0.0),
+                    "local": float(specific and cues.points_here(asked)),
+                    "directory": float(cues.asks_directory(asked))}
         return Evidence(terms, weights, articles, supports, titles, in_domain, kind, features)
 
     def compose(self, question: str, query: str, calls: list[ToolCall], hits: list[dict[str, Any]],
@@ -243,9 +262,8 @@ class Composer:
         """Why the answer must be a refusal, or None when the evidence (or a tool's result) supports one."""
         exact = _exact_first(hits)
         # answerable from evidence (a logistic regression calibrated on dev), not from word lists
-        # (the in-domain minimum-support gate stays as a floor under the model)
-        strong = exact or (ev.in_domain and ev.features["support"] >= self.config.min_support
-                           and answerability_model().answerable(ev.features))
+        # (the in-domain minimum-support floor, answerability.floor_passed, stays under the model)
+        strong = exact or (floor_passed(ev.in_domain, ev.features) and answerability_model().answerable(ev.features))
         denied = [tc for tc in calls if tc.denied]  # the role may not see these records (core.policy)
         if denied and not computed:
             return Refusal(True, str(denied[0].error))

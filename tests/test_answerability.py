@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from assistant.answer_type import answer_types
-from assistant.answerability import FEATURES, model, named_laws
+from assistant.answerability import CUES, FEATURES, ask_core, floor_passed, local_cues, model, named_laws
 
 
 def test_answer_type_of_questions() -> None:
@@ -35,3 +37,51 @@ def test_model_file_is_complete_and_monotone_where_it_must_be() -> None:
     base = {f: 0.5 for f in FEATURES}
     assert m.probability({**base, "support": 1.0}) > m.probability({**base, "support": 0.0})
     assert m.probability({**base, "other_law": 1.0}) < m.probability({**base, "other_law": 0.0})
+
+
+def test_values_are_the_value_itself_not_a_word_for_it() -> None:
+    t = answer_types()
+    assert t.wants_value("amount") and t.wants_value("phone") and t.wants_value("duration")
+    assert not t.wants_value("procedure") and not t.wants_value("count")  # a list of kinds answers 「哪幾種」
+    assert t.carries("amount", "審議費之收費金額，由主管機關定之。")  # 金額 is a word for an amount …
+    assert not t.holds_value("amount", "審議費之收費金額，由主管機關定之。")  # … but no figure
+    assert t.holds_value("amount", "押標金額度不得逾預算金額或預估採購總額之百分之五。")
+    assert t.holds_value("duration", "應於收受之次日起十五日內為之。")
+    assert not t.holds_value("duration", "其期限由主管機關定之。")
+    assert t.holds_value("procedure", "任何一行")
+
+
+def test_ask_core_drops_a_situation_told_first() -> None:
+    assert ask_core("颱風把停車場圍牆吹倒了，要馬上找廠商搶修，可以先不用招標嗎？") == "可以先不用招標嗎"
+    assert ask_core("同事下個月調職，他櫃子裡還有承辦中的案卷，交接時有什麼規定？") == "交接時有什麼規定"
+    # an asking clause without content keeps the clause before it
+    assert ask_core("廠商送來一盒月餅，退也退不回去，該怎麼處理？") == "退也退不回去，該怎麼處理"
+    # no asking clause (an exam-style statement): the whole text
+    s = "公務員洩漏職務上應秘密之公文內容，依刑法處三年以下有期徒刑。"
+    assert ask_core(s) == s
+
+
+
+def test_local_cues_are_structural_and_each_has_a_reason() -> None:
+    data = json.loads(CUES.read_text(encoding="utf-8"))
+    assert all(e["reason"].strip() for g in ("deixis", "directory") for e in data[g])
+    cues = local_cues()
+    assert cues.points_here("本處今年度的年度採購計畫要在幾月幾號前送出？")
+    assert cues.points_here("科裡的分機是幾號？")
+    assert not cues.points_here("本法所稱採購，指工程之定作。")  # 本法 is the law speaking, not the caller's office
+    assert cues.asks_directory("押標金匯款要匯到哪一個帳戶？帳號多少？")
+    assert cues.asks_directory("現在負責檔案銷毀的承辦人是誰？")
+    assert not cues.asks_directory("押標金最多收多少？")
+
+
+def test_floor_needs_domain_and_support() -> None:
+    x = {f: 0.0 for f in FEATURES}
+    assert not floor_passed(True, {**x, "support": 0.05})
+    assert floor_passed(True, {**x, "support": 0.25})
+    assert not floor_passed(False, {**x, "support": 0.9})  # out of the domains
+
+
+def test_new_evidence_features_are_in_the_model_file() -> None:
+    m = model()
+    for f in ("core_support", "core_cover", "value_missing", "local", "directory"):
+        assert f in m.weights

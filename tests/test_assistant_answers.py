@@ -204,3 +204,31 @@ def test_read_only_tools_cannot_write(small_container: Any) -> None:
     assert tc.error and "寫入" in tc.error
     names = {s.name for s in small_container.toolbox.specs()}
     assert "log_consultation" not in names and "find_cases" in names
+
+
+def _features(container: Any, question: str) -> dict[str, float]:
+    from assistant.nlu import understand
+
+    u = understand(question, container.toolbox.kb.vocabulary(None))
+    tc = container.toolbox.call("search_regulations", {"query": u.text, "k": 8})
+    return container.assistant.composer.evidence(question, u.text, tc.result.hit_dicts()).features
+
+
+def test_evidence_features_see_what_the_found_articles_hold(small_container: Any) -> None:
+    """The answerability features over the real index: a fee the law leaves to a notice has no figure in
+    the found articles (value_missing); a figure the law states does; an extension is a directory fact."""
+    fee = _features(small_container, "廠商提採購申訴，審議費一件要繳多少錢？")
+    assert fee["value_missing"] == 1.0
+    bond = _features(small_container, "押標金的額度最多是預算的百分之幾？")
+    assert bond["value_missing"] == 0.0
+    ext = _features(small_container, "廠商打電話來問開標結果，採購管理科的分機是幾號？")
+    assert ext["directory"] == 1.0 and ext["value_missing"] == 1.0
+    # a situation told first does not dilute the support of the asking part
+    sit = _features(small_container, "颱風把停車場圍牆吹倒了，要馬上找廠商搶修，可以先不用招標嗎？")
+    assert sit["core_support"] > sit["support"]
+
+
+@pytest.mark.parametrize("question", ["檔案閱覽室的電話分機是幾號？", "本處的開標室在幾樓？幾點開放？"])
+def test_refuses_local_operational_facts(small_container: Any, question: str) -> None:
+    a = small_container.assistant.ask(question)
+    assert a.refused and not a.citations
