@@ -354,8 +354,12 @@ def _retention(q: str, cat: RecordCatalog | None, today: date, r: RecordRoute) -
         reverse=True,
     )
     if scored and scored[0][1] >= 3:
-        r.values.append(scored[0][2])
-        r.calls.append(("retention_lookup", {"text_or_code": scored[0][2]}))
+        code = scored[0][2]
+        # the question's own words when they name this entry alone (what was asked stays visible), else its code
+        words = longest_common(q, dict(titles)[code])
+        key = words if len(words) >= 3 and sum(1 for _c, t in titles if words in t) == 1 else code
+        r.values.append(key)
+        r.calls.append(("retention_lookup", {"text_or_code": key}))
 
 
 def _teachers(q: str, cat: RecordCatalog | None, today: date, r: RecordRoute) -> None:

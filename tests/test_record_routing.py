@@ -133,11 +133,12 @@ def test_inspections_by_abbreviated_kind(cat: RecordCatalog, svc: RecordsService
     assert subsequence_window("公安申報哪天", "建築物公共安全檢查簽證申報") == "公安申報"
 
 
-def test_drills_retention_and_teachers(cat: RecordCatalog) -> None:
+def test_drills_retention_and_teachers(cat: RecordCatalog, svc: RecordsService) -> None:
     ((tool, args),) = calls("前年辦了幾次消防演練？", cat)
     assert tool == "list_drills" and args["date_from"] == "2024-01-01"
     ((tool, args),) = calls("檔案移轉交接的紀錄我們要留幾年？", cat)
-    assert tool == "retention_lookup" and args["text_or_code"] == "S02.06"
+    assert tool == "retention_lookup"
+    assert [e.class_code for e in svc.retention_lookup(args["text_or_code"])] == ["S02.06"]
     ((tool, args),) = calls("豐原那邊有沒有會教履約管理的種子教師？", cat)
     assert tool == "find_seed_teachers" and args == {"district": "豐原區", "expertise": "履約管理"}
 
@@ -159,3 +160,15 @@ def test_record_answer_leads_with_the_record(small_container: Any, tmp_path: Pat
     assert "最近一次消防演練" in a.answer and "【相關條文】" not in a.answer
     # only the rule that bears on a drill record (消防法施行細則) may be quoted, never padding articles
     assert all(c.title == "消防法施行細則" for c in a.citations)
+
+
+def test_retention_is_looked_up_by_the_questions_words_when_they_name_one_entry(cat: RecordCatalog,
+                                                                                 svc: RecordsService) -> None:
+    titles = [t for _c, t in cat.retention_titles]
+    ((_, args),) = calls("公文收發交換的紀錄要留幾年？", cat)
+    words = args["text_or_code"]
+    assert words in "公文收發交換的紀錄要留幾年？" and sum(words in t for t in titles) == 1
+    assert len(svc.retention_lookup(words)) == 1
+    # words shared by several entries: the scored entry's code, so the look-up stays on one entry
+    ((_, args),) = calls("採購文件要保存幾年？", cat)
+    assert sum(args["text_or_code"] in t for t in titles) <= 1
