@@ -85,6 +85,10 @@ class Facts:
 _FOLLOW_UP = re.compile(r"^(?:那|那麼|那如果|如果|若|要是|假如|改成|換成|換|另外|還有|再問)|呢[？?]?$")
 _STRIP = re.compile(r"^(?:那麼|那如果|那|如果是|如果|若是|若|要是|假如|改成|換成|換|另外|還有|再問)|(?:的話)?呢[？?]?$|[？?]$")
 _CATEGORY_WORD = re.compile(r"工程|財物|勞務")
+# the words of a question of its own (a follow-up without them only swaps the entity or a fact)
+_OWN_QUESTION = re.compile(
+    r"嗎|幾|多少|多久|怎麼|如何|什麼|哪|誰|是否|能否|可否|可以|可不可以|能不能|要不要|會不會|有沒有|算不算|一定要"
+)
 
 
 def is_follow_up(question: str, previous: Facts | None) -> bool:
@@ -137,7 +141,9 @@ def _resolve_facts(u: Understanding, previous: Facts | None) -> tuple[str, Facts
     core = _STRIP.sub("", q).strip(" ，,")
     if specific or (core and not _CATEGORY_WORD.fullmatch(core) and u.amount is None and not u.category):
         topic = core  # the follow-up names a new topic: 「那押標金呢」
-        intents = list(specific) or previous.intents
+        # 「那如果有電子領標呢？」 asks the last question again (its calculation too); a follow-up that asks a
+        # question of its own (「那這次只要有一家來投就可以開標了嗎？」) asks only what it says
+        intents = list(specific) or ([] if _OWN_QUESTION.search(core) else previous.intents)
     else:
         topic = previous.topic  # only facts changed: 「如果是勞務呢」
         intents = previous.intents

@@ -169,6 +169,18 @@ _INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
 ]
 
 
+# how a question asks which tier an amount falls in (「算不算查核金額以上」, 「屬於哪一級」)
+_ASKS_TIER = re.compile(r"級距|分級|哪一級|哪個級|什麼等級|屬於|算不算|算是|是不是|是否(?:為|屬|達)|有沒有(?:達|超過)|門檻")
+
+
+def asks_tier(u: Understanding) -> bool:
+    """The tier itself is asked, not only named to describe the case (「公告金額以上的財物公開招標，等標期
+    要抓幾天？」 asks a period; the tier it names supports the answer rather than leading it)."""
+    if "tier" not in u.intents:
+        return False
+    return not set(u.intents) & {"tender_period", "guarantee"} or bool(_ASKS_TIER.search(u.text))
+
+
 def _amount_after(pattern: re.Pattern[str], text: str) -> int | None:
     m = pattern.search(text)
     if not m:

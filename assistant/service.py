@@ -17,7 +17,7 @@ from assistant.dialogue import DialogueState
 from assistant.drafting.service import DraftingService, DraftRequest
 from assistant.facts import given_facts, stated_facts
 from assistant.models import Answer, ToolCall, compact_search
-from assistant.nlu import Understanding, understand
+from assistant.nlu import Understanding, asks_tier, understand
 from assistant.planner import PlannedCall, RulePlanner
 from assistant.record_answers import RECORD_TOOLS
 from assistant.routing import route
@@ -195,7 +195,7 @@ class Assistant:
                     hits = dialogue.prefer_naming(found, prefer) if prefer else found
                 tc = compact_search(tc)
             calls.append(tc)
-        if "tier" not in u.intents:  # the figure asked for leads; the tier it rests on follows
+        if not asks_tier(u):  # the figure asked for leads; the tier it rests on follows
             calls.sort(key=lambda tc: tc.name == "procurement_tier")
         # an elliptical follow-up is judged (domain, support) together with the conversation's terms; after an
         # entity swap (「那AED呢？」) only with those the swapped-in entity's article shares: the others name

@@ -84,3 +84,26 @@ def test_lines_that_carry_the_value_asked_come_first() -> None:
     asked = [ln.text for ln in best_lines(art, list(w), w, kind="duration")]
     assert not any("每半年" in t for t in plain)
     assert any("每半年" in t for t in asked)
+
+
+@pytest.mark.parametrize("text,asked", [
+    ("公告金額以上的財物公開招標，預算600萬，等標期要抓幾天？", False),  # the tier describes the case
+    ("預算4,800萬的案子，算不算查核金額以上？", True),
+    ("預算4,800萬的案子，算不算查核金額以上？等標期幾天？", True),
+    ("600萬的財物是查核金額嗎", True),  # no other calculation asked: the tier is the question
+])
+def test_a_tier_named_to_describe_the_case_is_not_the_question(text: str, asked: bool) -> None:
+    from assistant.nlu import asks_tier
+
+    assert asks_tier(understand(text)) is asked
+
+
+def test_a_follow_up_with_a_question_of_its_own_does_not_inherit_the_calculation() -> None:
+    from assistant.conversations import Facts, resolve
+
+    previous = Facts(query="預算260萬的財物，等標期", topic="等標期", amount=2_600_000, category="財物",
+                     intents=["tender_period"])
+    _q, swap = resolve(understand("那如果有電子領標呢？"), previous)
+    assert swap.intents == ["tender_period"]  # the last question again, with one more fact
+    _q, own = resolve(understand("那這次只要有一家來投就可以開標了嗎？"), previous)
+    assert own.intents == []
