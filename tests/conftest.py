@@ -113,7 +113,7 @@ FAST_LANE = frozenset({
     "test_conversation_store::TestConversationsSQLite", "test_core",
     "test_core_money", "test_core_refs", "test_drafting_eval_items", "test_drafting_gongwen", "test_env_example",
     "test_eval_datasets", "test_eval_report_model", "test_eval_suite_metrics", "test_eval_suite_report",
-    "test_function_length",
+    "test_frozen_splits", "test_function_length",
     "test_loaders_files", "test_loaders_sources", "test_pipeline_incremental", "test_readme_layout",
     "test_records_import_edges", "test_records_importers", "test_records_service::TestRecordsSQLite",
     "test_structure_parser", "test_tables", "test_template_recovery", "test_templates_plans_dataset",
