@@ -45,7 +45,7 @@ N_DOCS, N_ARTICLES = 30, 4
 OLD, NEW = "版本甲", "版本乙"
 QUERY = "申請文件應於幾日內送達秘書處"
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow, pytest.mark.faults, pytest.mark.timeout(900)]
 
 
 # --- the corpus: N_DOCS small rules, each article marked with its version -------------------------------------
