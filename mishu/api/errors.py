@@ -100,7 +100,8 @@ def validation_details(errors: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-_STATUS_CODES: dict[int, tuple[str, str]] = {
+# status -> (error code, zh-TW message) for HTTP errors raised outside the routes (mishu.api.handlers)
+STATUS_CODES: dict[int, tuple[str, str]] = {
     400: ("bad_request", "請求格式不正確"),
     401: ("unauthorized", "需要有效的 API 金鑰"),
     403: ("forbidden", "沒有權限執行這個操作"),

@@ -17,19 +17,9 @@ from assistant.service import AskError
 from core.storage import check_writable, storage_problem
 from knowledge.records import RecordsValidationError
 from mishu.api.audit import note
-from mishu.api.errors import ApiError, error_response, invalid, validation_details
+from mishu.api.errors import STATUS_CODES, ApiError, error_response, invalid, validation_details
 
 log = logging.getLogger("mishu.api")
-
-_STATUS_CODES: dict[int, tuple[str, str]] = {
-    400: ("bad_request", "請求格式不正確"),
-    401: ("unauthorized", "需要有效的 API 金鑰"),
-    403: ("forbidden", "沒有權限執行這個操作"),
-    404: ("not_found", "找不到這個路徑"),
-    405: ("method_not_allowed", "這個路徑不支援此 HTTP 方法"),
-    413: ("payload_too_large", "上傳內容太大"),
-    415: ("unsupported_media_type", "不支援的內容格式"),
-}
 
 
 def _respond(request: Request, err: ApiError) -> JSONResponse:
@@ -52,7 +42,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(r: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, msg = _STATUS_CODES.get(exc.status_code, ("http_error", "請求無法處理"))
+        code, msg = STATUS_CODES.get(exc.status_code, ("http_error", "請求無法處理"))
         return _respond(r, ApiError(exc.status_code, code, msg, headers=getattr(exc, "headers", None)))
 
     @app.exception_handler(AskError)
