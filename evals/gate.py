@@ -52,6 +52,29 @@ TABLE_SOURCES: dict[str, set[str]] = {
     "conversations": {"multiturn"},
 }
 EPS = 1e-9
+# Per-domain slices are small (a domain of the test split may hold 2-30 items of a kind), so on a slice the gate
+# allows the larger of the metric's tolerance and ONE item: 1/n, n being the count the metric is averaged over
+# (read from the baseline's slice, else the current one). Headline (overall) values keep their tolerance, and a
+# metric with tolerance 0 (a correctness invariant: verbatim quotes, exact figures, draft fields) allows nothing
+# anywhere. A metric not listed here has no per-slice allowance. Decided before any candidate change was gated
+# against it (see the issue 8 note): one flipped item in an 11-item slice is noise, a systematic drop is not.
+SLICE_DENOMINATOR: dict[str, str] = {
+    "retrieval.hit@5": "n", "retrieval.mrr@10": "n", "retrieval.ndcg@10": "n",
+    "answers.citation_recall": "n", "answers.citation_precision": "n", "answers.key_fact_coverage": "n",
+    "multiturn.key_fact_coverage": "n",
+    "refusal.false_refusal_rate": "n_answerable",
+    "faithfulness.sentence_support": "answers_scored",
+    "questions.no_answer_refusal_rate": "n_must_refuse",
+    "questions.false_refusal_rate": "n_answerable",
+    "questions.false_refusal_situational": "n_situational",
+    "questions.false_refusal_colloquial": "n_colloquial",
+    "questions.gold_top3": "n_answerable",
+    "questions.citation_precision": "n_answerable",
+    "questions.key_fact_coverage": "n_answerable",
+    "records.routing": "n", "records.key_fact_coverage": "n",
+    "conversations.pass_rate": "n_conversations",
+    "conversations.turn_key_fact_coverage": "n",
+}
 
 
 def metric_value(report: Mapping[str, Any], name: str, domain: str | None = None) -> float | None:
@@ -99,6 +122,24 @@ class GateResult:
         return "回歸門檻：未通過\n" + "\n".join(f"  - {f.message}" for f in self.failures)
 
 
+def slice_size(report: Mapping[str, Any], name: str, domain: str) -> int | None:
+    """How many items the metric ``name`` is averaged over in one domain slice, if the report says."""
+    key = SLICE_DENOMINATOR.get(name)
+    table = name.partition(".")[0]
+    block = ((report.get("families") or {}).get(table) or {}).get("by_domain") or {}
+    n = (block.get(domain) or {}).get(key) if key else None
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else None
+
+
+def slice_tolerance(name: str, tol: float, baseline: Mapping[str, Any], current: Mapping[str, Any],
+                    domain: str | None) -> float:
+    """The allowed drop of ``name`` in ``domain`` (None: overall): see :data:`SLICE_DENOMINATOR`."""
+    if domain is None or tol <= 0:
+        return tol
+    n = slice_size(baseline, name, domain) or slice_size(current, name, domain)
+    return max(tol, 1.0 / n) if n else tol
+
+
 def _domains(report: Mapping[str, Any], name: str) -> list[str]:
     block = (report.get("families") or {}).get(name.partition(".")[0]) or {}
     return sorted(block.get("by_domain") or {})
@@ -118,6 +159,7 @@ def _check(res: GateResult, current: Mapping[str, Any], baseline: Mapping[str, A
             res.skipped.append(label)
         return
     drop = worse_by(name, old, new)
+    tol = slice_tolerance(name, tol, baseline, current, domain)
     if drop > tol + EPS:
         res.failures.append(GateFailure(
             label, old, new, tol, f"{label}：{old:.4f} → {new:.4f}（變差 {drop:.4f}，容許 {tol:.4f}）"))
@@ -125,7 +167,8 @@ def _check(res: GateResult, current: Mapping[str, Any], baseline: Mapping[str, A
 
 def gate(current: Mapping[str, Any], baseline: Mapping[str, Any], prefix: str = "") -> GateResult:
     """Fail when a headline metric is worse than the baseline by more than its tolerance, overall or in
-    any domain of the baseline (the same tolerance per domain). ``prefix`` names the split in messages."""
+    any domain of the baseline (per domain: the tolerance or one item, see :data:`SLICE_DENOMINATOR`).
+    ``prefix`` names the split in messages."""
     res = GateResult(passed=True)
     for name, tol in HEADLINE.items():
         for domain in (None, *_domains(baseline, name)):

@@ -75,7 +75,9 @@ def question_stats(items: Sequence[Item]) -> dict[str, Any]:
         "n_must_refuse": len(must), "n_answerable": len(answerable), "n": len(items),
     }
     for style in FALSE_REFUSAL_STYLES:
-        out[f"false_refusal_{style}"] = _refused(i for i in answerable if i.tags.get("style") == style)
+        of_style = [i for i in answerable if i.tags.get("style") == style]
+        out[f"false_refusal_{style}"] = _refused(of_style)
+        out[f"n_{style}"] = len(of_style)
     return _drop_none(out)
 
 

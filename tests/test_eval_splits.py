@@ -177,11 +177,11 @@ def _report(dev: list[ItemResult], test: list[ItemResult], baseline: dict[str, A
 
 
 def test_per_domain_gate_catches_a_single_domain_drop() -> None:
-    big, small = [1.0] * 95, [1.0] * 5
+    big, small = [1.0] * 190, [1.0] * 10
     base = _report(_retrieval({"procurement": big, "template": small}), _retrieval({"procurement": big}))
-    # one template item lost: overall hit@5 drops 0.01 (within 0.02), the template domain drops 0.2
-    cur = _report(_retrieval({"procurement": big, "template": [1.0] * 4 + [0.0]}), _retrieval({"procurement": big}),
-                  base)
+    # two template items lost: overall hit@5 drops 0.01 (within 0.02), the template domain drops 0.2 (> one item)
+    cur = _report(_retrieval({"procurement": big, "template": [1.0] * 8 + [0.0] * 2}),
+                  _retrieval({"procurement": big}), base)
     g = gate_splits(cur, base)
     assert not g.passed and cur["gate"]["passed"] is False
     labels = {f.metric for f in g.failures}
@@ -194,12 +194,36 @@ def test_per_domain_gate_catches_a_single_domain_drop() -> None:
 def test_the_gate_guards_the_test_split_and_fails_when_it_is_missing() -> None:
     dev = _retrieval({"procurement": [1.0] * 10})
     base = _report(dev, _retrieval({"archives": [1.0] * 10}))
-    worse_test = _report(dev, _retrieval({"archives": [1.0] * 9 + [0.0]}), base)
+    worse_test = _report(dev, _retrieval({"archives": [1.0] * 8 + [0.0] * 2}), base)
     assert [f.metric for f in gate_splits(worse_test, base).failures] == [
         "[test] retrieval.hit@5", "[test] retrieval.hit@5［archives］", "[test] retrieval.mrr@10",
         "[test] retrieval.mrr@10［archives］", "[test] retrieval.ndcg@10", "[test] retrieval.ndcg@10［archives］"]
     only_dev = build_split_report({"dev": _result(dev)}, None, base)
     assert not only_dev["gate"]["passed"] and "[test] 本次報告缺少此資料切分" in only_dev["gate"]["failures"]
+
+
+def test_a_domain_slice_allows_one_item_but_not_two_and_overall_keeps_its_tolerance() -> None:
+    big = [1.0] * 190
+    base = _report(_retrieval({"procurement": big, "template": [1.0] * 10}), _retrieval({"procurement": big}))
+    one = _report(_retrieval({"procurement": big, "template": [1.0] * 9 + [0.0]}), _retrieval({"procurement": big}),
+                  base)
+    assert one["gate"]["passed"]  # template -0.1 = one of 10 items; overall -0.005
+    # the same single item is not noise overall when the split is that slice alone
+    alone = _report(_retrieval({"template": [1.0] * 10}), _retrieval({"procurement": big}))
+    lost = _report(_retrieval({"template": [1.0] * 9 + [0.0]}), _retrieval({"procurement": big}), alone)
+    assert [f.metric for f in gate_splits(lost, alone).failures if "［" not in f.metric] == [
+        "[dev] retrieval.hit@5", "[dev] retrieval.mrr@10", "[dev] retrieval.ndcg@10"]
+
+
+def test_slice_allowance_uses_the_metric_denominator_and_spares_zero_tolerance_metrics() -> None:
+    from evals.gate import slice_tolerance
+    rep = {"families": {"questions": {"by_domain": {"plan": {"n_must_refuse": 2, "n_answerable": 25}}},
+                        "numeric": {"by_domain": {"plan": {"n": 4}}}}}
+    assert slice_tolerance("questions.no_answer_refusal_rate", 0.03, rep, {}, "plan") == 0.5
+    assert slice_tolerance("questions.false_refusal_rate", 0.01, rep, {}, "plan") == 0.04
+    assert slice_tolerance("questions.false_refusal_rate", 0.01, rep, {}, None) == 0.01  # overall
+    assert slice_tolerance("numeric.exact_match", 0.0, rep, {}, "plan") == 0.0  # an invariant
+    assert slice_tolerance("questions.gold_top3", 0.03, {}, {}, "plan") == 0.03  # size unknown
 
 
 def test_false_refusal_tolerance_is_one_point() -> None:
