@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.record_dates import DateSpan, date_span, elapsed_before
+from assistant.record_filters import record_fragment, repeats, stated_status
 from core.numerals import cn_to_int
 from knowledge.records.results import RecordCatalog
 from knowledge.records.vocab import METHODS, STATUSES, TAICHUNG_DISTRICTS
@@ -40,6 +41,8 @@ _VENDOR_SUFFIX = re.compile(r"(?:股份)?有限公司$|企業社$|工程行$|商
 _ONGOING = re.compile(r"(?:還在|正在|仍在|尚在)(籌備|招標|履約)")
 _HIGHEST = re.compile(r"(?:最高|最大|最多)")
 _NOT_PASSED = re.compile(r"(?<!合)不合格")
+# asks the date something falls due (什麼時候到期), not which ones have a problem
+_WHEN_DUE = re.compile(r"(?:什麼時候|何時|哪天|哪一天|幾月|幾號|日期|期限)[^，。？?]{0,2}(?:到期|過期)")
 _COMPANY = re.compile(r"[「『]?([\u4e00-\u9fffA-Za-z]{2,24}?(?:股份有限公司|有限公司|企業社|工程行))[」』]?")
 
 
@@ -171,11 +174,15 @@ def detect_family(q: str, cat: RecordCatalog | None, table: FamilyTable | None =
     vendor = match_vendor(q, cat)
     if vendor and not named:
         named = ["vendors"]
-    if not named and _case_values(q, cat):
-        named = ["cases"]  # a unit, method or status the cases table holds names the cases
+    if not named and (_CASE_NO.search(q) or _case_values(q, cat)):
+        named = ["cases"]  # a case number, or a unit, method or status the cases table holds, names the cases
+    if not named and _inspection_kind(q, cat):
+        named = ["inspections"]  # a recorded inspection kind (緊急發電機定期保養) names the inspections
     if not named:
         return None
     fam = named[0]
+    if fam == "cases" and vendor and not _CASE_NO.search(q):
+        fam = "vendors"  # the cases of a named vendor (雲海科技標了哪些案子) are its awarded cases
     if fam == "vendors" and not vendor:
         fam = named[1] if len(named) > 1 else ""
     if not fam:
@@ -184,8 +191,39 @@ def detect_family(q: str, cat: RecordCatalog | None, table: FamilyTable | None =
 
 
 def _case_values(q: str, cat: RecordCatalog | None) -> list[str]:
-    units = cat.units if cat else []
+    units = cat.units if cat else []  # in full: an abbreviation may be the asker's own unit (我在採購科)
     return [v for v in (*units, *METHODS, *STATUSES) if v in q and v not in ("流標", "廢標")]
+
+
+def abbreviates(short: str, name: str) -> bool:
+    """Whether ``short`` is a Chinese abbreviation of ``name``: shorter, same first and last character, and
+    one character from each word before the last, i.e. its characters in order in ``name`` with none
+    directly after the one before it (綜企科 of 綜合企劃科, 公關科 of 公共關係科, 採管科 of 採購管理科; not 採購科)."""
+    if not 3 <= len(short) < len(name) or short[0] != name[0] or short[-1] != name[-1]:
+        return False
+    pos = [0]
+    for ch in short[1:-1]:
+        k = name.find(ch, pos[-1] + 2)
+        if k < 0:
+            return False
+        pos.append(k)
+    return len(name) - 1 >= pos[-1] + 2
+
+
+def _abbreviated(q: str, names: list[str]) -> str | None:
+    """The one name of ``names`` the question abbreviates (None when none or more than one)."""
+    found = {n for n in names for i in range(len(q)) for j in range(i + 3, min(len(q), i + len(n) - 1) + 1)
+             if abbreviates(q[i:j], n)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _inspection_kind(q: str, cat: RecordCatalog | None) -> str | None:
+    """The recorded inspection kind the question names: a stretch of 4+ characters in order in the kind
+    (公安申報 in 建築物公共安全檢查簽證申報), the most shared bigrams breaking ties."""
+    if not cat or not cat.inspection_kinds:
+        return None
+    best = max((len(subsequence_window(q, k)), _shared_bigrams(q, k), k) for k in cat.inspection_kinds)
+    return best[2] if best[0] >= 4 else None
 
 
 def has_instance_signal(q: str, fam: str, cat: RecordCatalog | None, t: FamilyTable) -> bool:
@@ -197,6 +235,7 @@ def has_instance_signal(q: str, fam: str, cat: RecordCatalog | None, t: FamilyTa
         return False
     return bool(
         any(u in q for u in cat.units)
+        or (fam == "failed_tenders" and _case_text(q, cat))  # the failures of a case it names (除濕機那案)
         or (fam == "aeds" and (match_floor(q, cat.aed_floors) or best_value(q, cat.aed_locations, 3)))
         or (
             fam == "seed_teachers"
@@ -226,15 +265,19 @@ def _span_args(span: DateSpan | None) -> dict[str, Any]:
 
 
 def _unit(q: str, cat: RecordCatalog | None) -> str | None:
-    return next((u for u in sorted(cat.units, key=len, reverse=True) if u in q), None) if cat else None
+    """The unit the question names, in full or abbreviated (綜企科)."""
+    if not cat:
+        return None
+    return next((u for u in sorted(cat.units, key=len, reverse=True) if u in q), None) or _abbreviated(q, cat.units)
 
 
-def _case_text(q: str, cat: RecordCatalog | None) -> str:
-    """A piece of a case name the question repeats (植栽維護, AED設備採購), at least 4 characters."""
+def _case_text(q: str, cat: RecordCatalog | None, min_len: int = 3) -> str:
+    """A piece of a case name the question repeats (公務車, 植栽維護, AED設備採購), at least ``min_len``
+    characters (three: staff name a case by its object, 除濕機、公務車)."""
     if cat is None:
         return ""
     names = [re.sub(r"^\d{2,3}年度", "", strip_sample(n)) for n in cat.case_names]
-    return best_value(q, names, 4)
+    return best_value(q, names, min_len)
 
 
 def _cases(q: str, cat: RecordCatalog | None, today: date, r: RecordRoute) -> None:
@@ -255,7 +298,8 @@ def _cases(q: str, cat: RecordCatalog | None, today: date, r: RecordRoute) -> No
     cat_word = next((c for c in ("工程", "財物", "勞務") if c in q and c not in text), None)
     if cat_word:
         args["category"] = cat_word
-    status = next((s for s in STATUSES if s in q and s not in ("流標", "廢標")), None)
+    # the status word as recorded, or with a character in between (已經結案 states 已結案)
+    status = next((s for s in STATUSES if repeats(q, s, max_gap=1) and s not in ("流標", "廢標")), None)
     ongoing = _ONGOING.search(q)
     if status is None and ongoing is not None:
         status = f"{ongoing.group(1)}中"
@@ -292,8 +336,12 @@ def _suspensions(q: str, cat: RecordCatalog | None, today: date, r: RecordRoute)
     if vendor:
         r.values.append(vendor)
         r.calls.append(("vendor_suspension_check", {"tax_id_or_name": vendor, "on": today.isoformat()}))
-    else:
-        r.calls.append(("suspended_vendors", {"on": today.isoformat()}))
+        return
+    args: dict[str, Any] = {"on": today.isoformat()}
+    status = stated_status(q, "suspensions")
+    if status:
+        args["status"] = status
+    r.calls.append(("suspended_vendors", args))
 
 
 def _aeds(q: str, cat: RecordCatalog | None, today: date, r: RecordRoute) -> None:
@@ -304,34 +352,33 @@ def _aeds(q: str, cat: RecordCatalog | None, today: date, r: RecordRoute) -> Non
     place = best_value(q, cat.aed_locations, 3) if cat else ""
     if place and not re.fullmatch(r"[\dA-Za-z]+F?", place):
         args["text"] = place
+    elif cat and (finding := record_fragment(q, cat.aed_results)):
+        args["text"] = finding  # a recorded check result the question repeats (電極片過期)
     span = date_span(q, today)
     if span and re.search(r"到期|過期", q):
         args["expires_from"], args["expires_to"] = span[0].isoformat(), span[1].isoformat()
     before = elapsed_before(q, today)
     if before:
         args["checked_before"] = before.isoformat()
-    elif re.search(r"過期|逾期|到期|沒檢查|有狀況|異常", q) and "expires_from" not in args:
+    elif (re.search(r"過期|逾期|到期|沒檢查|有狀況|異常", q) and "expires_from" not in args
+          and not _WHEN_DUE.search(q)):
         args["problem_only"] = True
     r.calls.append(("find_aeds", args))
 
 
 def _drills(q: str, cat: RecordCatalog | None, today: date, r: RecordRoute) -> None:
     args: dict[str, Any] = {**_span_args(date_span(q, today))}
-    text = best_value(q, cat.drill_texts, 4) if cat else ""
+    text = max(best_value(q, cat.drill_texts, 4), record_fragment(q, cat.drill_texts), key=len) if cat else ""
     if text and text not in ("消防演練",):
         args["text"] = text
     r.calls.append(("list_drills", args))
 
 
 def _inspections(q: str, cat: RecordCatalog | None, today: date, r: RecordRoute) -> None:
-    args: dict[str, Any] = {}
-    if cat:
-        scored = sorted(
-            ((len(subsequence_window(q, k)), _shared_bigrams(q, k), k) for k in cat.inspection_kinds),
-            reverse=True,
-        )
-        if scored and scored[0][0] >= 4:
-            args["kind"] = scored[0][2]
+    args: dict[str, Any] = {**_span_args(date_span(q, today))}
+    kind = _inspection_kind(q, cat)
+    if kind:
+        args["kind"] = kind
     if _NOT_PASSED.search(q):
         args["result"] = "不合格"
     r.calls.append(("inspection_history", args))

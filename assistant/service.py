@@ -107,7 +107,8 @@ class Assistant:
         if conversation_id and not self.conversations.exists(conversation_id):
             raise AskError(f"找不到對話 {conversation_id}，請開新對話")
         previous = self.conversations.last_facts(cid)
-        vocab = self.toolbox.kb.vocabulary(allowed)  # the caller's documents only (review F-05)
+        # the caller's documents only (review F-05), and the words of the records its role may read
+        vocab = self.toolbox.kb.vocabulary(allowed) | tools.record_vocabulary()
         u0 = understand(q, vocab)
         prev_state = DialogueState.from_dict(previous.state) if previous and previous.state else None
         stated = stated_facts(u0)

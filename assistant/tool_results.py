@@ -326,19 +326,29 @@ class FailedEvents(RecordList[FailedEventOut]):
 
 @dataclass(frozen=True)
 class SuspendedVendors(RecordList[SuspendedVendorOut]):
-    """suspended_vendors: vendors still suspended on a day."""
+    """suspended_vendors: vendors by suspension status on a day (still suspended, released, not yet begun)."""
 
     on: str = ""
+    status: str = "停權中"
 
     def text_zh(self) -> str | None:
+        what = _SUSPENSION_HEADS.get(self.status, _SUSPENSION_HEADS["停權中"])
         if not self.rows:
-            return f"{self.on} 沒有在刊登政府採購公報（停權）期間的廠商{SAMPLE_NOTE}。"
+            return f"{self.on} 沒有{what}的廠商{SAMPLE_NOTE}。"
         body = "\n".join(
             f"  - {x.name}（統編 {x.tax_id}）：{x.suspension.start_on} 至 "
             f"{x.suspension.end_on}，{x.suspension.legal_basis}（{x.suspension.ground_label}）"
             for x in self.rows
         )
-        return f"{self.on} 仍在停權（刊登政府採購公報）期間的廠商共{len(self.rows)}家{SAMPLE_NOTE}：\n" + body
+        return f"{self.on} {what}的廠商共{len(self.rows)}家{SAMPLE_NOTE}：\n" + body
+
+
+# how each suspension status (knowledge.records.vocab.SUSPENSION_STATUSES) is stated in an answer
+_SUSPENSION_HEADS = {
+    "停權中": "仍在停權（刊登政府採購公報）期間",
+    "已解除": "停權（刊登政府採購公報）期間已結束",
+    "尚未開始": "已刊登政府採購公報、停權期間尚未開始",
+}
 
 
 def _aed_line(x: AedStatus) -> str:

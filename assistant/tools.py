@@ -22,6 +22,7 @@ from assistant.calculators import ArticleIndex, ThresholdTable
 from assistant.calculators.models import ThresholdKind
 from assistant.calculators.tender_period import Method, Retender
 from assistant.models import JSON, ToolCall, ToolResult
+from assistant.record_filters import record_vocabulary
 from assistant.threshold_answer import threshold_answer
 from assistant.tool_def import ToolDef, tool, writing_tool
 from assistant.tool_results import (
@@ -67,6 +68,7 @@ def _d(v: str | None, today: date) -> date:
 OnDay = Annotated[str | None, Field(description="查詢日期，預設今天")]
 AsOf = Annotated[str | None, Field(description="以該日有效版本檢索，如 2024-05-01 或 113.05.01")]
 CaseText = Annotated[str | None, Field(description="案名或案號的一部分")]
+SuspensionStatus = Literal["停權中", "已解除", "尚未開始"]  # knowledge.records.vocab.SUSPENSION_STATUSES
 VendorKey = Annotated[str, Field(description="廠商統一編號或名稱")]
 
 
@@ -74,7 +76,8 @@ class ToolBox:
     def __init__(self, kb: KnowledgeBase, retriever: HybridRetriever, records: RecordsService | None,
                  articles: ArticleIndex, today: Callable[[], date] = date.today,
                  allowed: set[AccessLevel] | None = None, thresholds: ThresholdTable | None = None,
-                 role: str | None = None, catalog_cache: dict[str, tuple[float, RecordCatalog]] | None = None):
+                 role: str | None = None, catalog_cache: dict[str, tuple[float, RecordCatalog]] | None = None,
+                 vocab_cache: dict[str | None, tuple[RecordCatalog | None, frozenset[str]]] | None = None):
         self.kb = kb
         self.retriever = retriever
         self.records = records
@@ -84,10 +87,11 @@ class ToolBox:
         self.allowed = allowed
         self.role = role  # None: a local operator, every tool (core.policy)
         self._catalog_cache = catalog_cache if catalog_cache is not None else {}
+        self._vocab_cache = vocab_cache if vocab_cache is not None else {}  # role -> (catalog, record words)
 
     def with_access(self, allowed: set[AccessLevel] | None, role: str | None = None) -> ToolBox:
         return ToolBox(self.kb, self.retriever, self.records, self.articles, self.today, allowed, self.thresholds,
-                       role, self._catalog_cache)
+                       role, self._catalog_cache, self._vocab_cache)
 
     def for_role(self, role: str | None) -> ToolBox:
         """The tools ``role`` may use (core.policy), over the documents it may see (core.access)."""
@@ -107,6 +111,17 @@ class ToolBox:
             return None
         self._catalog_cache["catalog"] = (time.monotonic(), cat)
         return cat
+
+    def record_vocabulary(self) -> frozenset[str]:
+        """The record words this role may rely on when a typo is fixed (assistant.record_filters): those of
+        the records its tools read; cached with the catalog."""
+        cat = self.record_catalog()
+        hit = self._vocab_cache.get(self.role)
+        if hit is not None and hit[0] is cat:
+            return hit[1]
+        words = record_vocabulary(cat, lambda name: tool_permitted(self.role, name))
+        self._vocab_cache[self.role] = (cat, words)
+        return words
 
     def _store(self) -> RecordsService:
         if self.records is None:
@@ -262,9 +277,15 @@ class ToolBox:
         return FailedEvents(rows, kind=kind)
 
     @tool
-    def suspended_vendors(self, on: OnDay = None) -> SuspendedVendors:
-        """列出某日仍在刊登政府採購公報（停權）期間的廠商。"""
-        return SuspendedVendors(self._store().suspended_vendors(self._on(on)), on=on or "")
+    def suspended_vendors(
+        self, on: OnDay = None,
+        status: Annotated[SuspensionStatus, Field(description="停權中（該日仍在期間內）、已解除（期間已結束）或尚未開始")]
+        = "停權中",
+    ) -> SuspendedVendors:
+        """依停權狀態列出刊登政府採購公報（停權）的廠商：某日仍在停權中、已解除或尚未開始。"""
+        day = self._on(on)
+        return SuspendedVendors(self._store().suspended_vendors(day, status=status), on=on or day.isoformat(),
+                                status=status)
 
     # --- building safety -----------------------------------------------------------------------
     @tool

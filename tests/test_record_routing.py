@@ -6,14 +6,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from assistant.record_dates import date_span, elapsed_before
-from assistant.routing import DATA, detect_family, families, longest_common, route, subsequence_window
-from knowledge.records import RecordsService, init_db, load_sample
+from assistant.record_filters import STATUS_DATA, record_fragment, repeats, stated_status, status_phrases
+from assistant.routing import (
+    DATA,
+    abbreviates,
+    detect_family,
+    families,
+    longest_common,
+    route,
+    subsequence_window,
+)
+from assistant.tool_results import SuspendedVendors
+from assistant.tools import ToolBox
+from knowledge.records import RecordsService, RecordsValidationError, init_db, load_sample
 from knowledge.records.results import RecordCatalog
+from knowledge.records.vocab import SUSPENSION_STATUSES
+from knowledge.thesaurus import correct_typos
 
 TODAY = date(2026, 12, 1)
 
@@ -172,3 +185,97 @@ def test_retention_is_looked_up_by_the_questions_words_when_they_name_one_entry(
     # words shared by several entries: the scored entry's code, so the look-up stays on one entry
     ((_, args),) = calls("採購文件要保存幾年？", cat)
     assert sum(args["text_or_code"] in t for t in titles) <= 1
+
+
+# --- filters staff state in their own words (assistant.record_filters) -----------------------------------
+def test_status_table_entries_have_reasons() -> None:
+    table = status_phrases(STATUS_DATA)
+    assert set(table["suspensions"]) == set(SUSPENSION_STATUSES)
+    assert all(r.strip() for st in table.values() for ph in st.values() for r in ph.values())
+    # the longest phrase decides: 停權期間已結束 holds 停權期間 but states 已解除
+    assert stated_status("停權期間已結束的廠商", "suspensions") == "已解除"
+    assert stated_status("還在停權期間的廠商", "suspensions") == "停權中"
+    assert stated_status("停權的廠商有哪些", "suspensions") is None
+
+
+def test_suspension_status_partitions_the_records(svc: RecordsService) -> None:
+    by_status = {s: svc.suspended_vendors(on=TODAY, status=s) for s in SUSPENSION_STATUSES}
+    assert all(x.suspension.start_on <= TODAY <= x.suspension.end_on for x in by_status["停權中"])
+    assert by_status["已解除"] and all(x.suspension.end_on < TODAY for x in by_status["已解除"])
+    assert all(x.suspension.start_on > TODAY for x in by_status["尚未開始"])
+    assert sum(len(v) for v in by_status.values()) == svc.table_counts()["suspensions"]
+    with pytest.raises(RecordsValidationError):
+        svc.suspended_vendors(on=TODAY, status="停權")
+
+
+def test_suspension_status_is_routed_and_carried_by_the_tool(cat: RecordCatalog, svc: RecordsService) -> None:
+    ((tool, args),) = calls("有哪些廠商的停權已經解除了？", cat)
+    assert (tool, args) == ("suspended_vendors", {"on": "2026-12-01", "status": "已解除"})
+    ((tool, args),) = calls("目前被刊登公報、還在停權期間的廠商有幾家？", cat)
+    assert args["status"] == "停權中"
+    tools = ToolBox(cast(Any, None), cast(Any, None), svc, cast(Any, None), today=lambda: TODAY)
+    listed = tools.call("suspended_vendors", {})  # no status stated: the tool's default, 停權中, is applied
+    assert listed.error is None and listed.args["status"] == "停權中"
+    ended = tools.call("suspended_vendors", {"status": "已解除"})
+    assert isinstance(ended.result, SuspendedVendors) and "期間已結束" in (ended.result.text_zh() or "")
+    assert {x.tax_id for x in ended.result.rows} == {x.tax_id for x in svc.suspended_vendors(TODAY, "已解除")}
+    assert tools.call("suspended_vendors", {"status": "停權"}).error  # not a status of the schema
+
+
+def test_aed_finding_filters_by_the_recorded_check_result(cat: RecordCatalog, svc: RecordsService) -> None:
+    ((tool, args),) = calls("電極片已經過期的是哪一台AED？處理了沒？", cat)
+    assert tool == "find_aeds" and args["text"] == "電極片過期"  # the records' words, not the question's
+    rows = svc.find_aeds(text=args["text"], on=TODAY)
+    assert rows and all("電極片過期" in (a.last_check_result or "") for a in rows)
+    assert len(rows) < len(svc.find_aeds(on=TODAY))
+    ((_, args),) = calls("員工餐廳附近有沒有放AED？", cat)
+    assert args["text"] == "員工餐廳"  # a place still wins
+    assert record_fragment("電極片已經過期", ["正常", "電極片過期，已申請更換"]) == "電極片過期"
+    assert record_fragment("電極片到底什麼時候會過期", ["電極片過期，已申請更換"]) == ""  # too far apart
+    assert record_fragment("檢查正常嗎", ["正常"]) == ""  # under four characters
+    ((_, args),) = calls("惠中樓的AED電池什麼時候到期？", cat)
+    assert "problem_only" not in args  # asks a date, not which ones have a problem
+
+
+def test_record_words_let_the_typo_fixer_read_record_typos(svc: RecordsService, cat: RecordCatalog) -> None:
+    staff = ToolBox(cast(Any, None), cast(Any, None), svc, cast(Any, None), today=lambda: TODAY, role="staff")
+    hotline = staff.for_role("hotline")
+    words = staff.record_vocabulary()
+    assert {"不合格", "電極片過期", "停權中", "已結案"} <= words
+    assert "不合格" not in hotline.record_vocabulary()  # inspections are not the hotline's records
+    assert staff.record_vocabulary() is words  # cached with the catalog
+    q = "消防安全設備檢修哪一年的申報不何格？"
+    assert correct_typos(q, frozenset({"合格"})) == q  # the corpus alone does not know 不合格
+    fixed = correct_typos(q, frozenset({"合格"}) | words)
+    assert "不合格" in fixed
+    ((tool, args),) = calls(fixed, cat)
+    assert tool == "inspection_history" and args == {"kind": "消防安全設備檢修申報", "result": "不合格"}
+
+
+def test_units_by_abbreviation_and_statuses_with_a_character_between(cat: RecordCatalog) -> None:
+    assert abbreviates("綜企科", "綜合企劃科") and abbreviates("公關科", "公共關係科")
+    assert abbreviates("採管科", "採購管理科") and not abbreviates("採購科", "採購管理科")  # 採購 is one word
+    assert not abbreviates("事務科", "事務科") and not abbreviates("企劃科", "綜合企劃科")
+    # an abbreviation filters a question about cases but names no cases by itself (the asker's own unit)
+    assert detect_family("我想從採購科調到檔案管理的單位，內部請調要填什麼表、找誰簽？", cat) is None
+    ((_, args),) = calls("綜企科今年的案子有哪些？", cat)
+    assert args["unit"] == "綜合企劃科"
+    ((_, args),) = calls("114年度有哪些案子已經結案？", cat)
+    assert args["status"] == "已結案"
+    assert repeats("已經結案", "已結案") and not repeats("已經快要結案", "已結案")
+
+
+def test_records_named_by_their_own_values(cat: RecordCatalog, svc: RecordsService) -> None:
+    assert calls("115S0048這案現在狀態？", cat) == [("lookup_case", {"case_no": "115S0048"})]
+    tax_id, full = cat.vendors[0]
+    core = full.removeprefix("範例").removesuffix("股份有限公司").removesuffix("有限公司")
+    assert calls(f"{core}標了我們哪些案子？", cat) == [("vendor_cases", {"tax_id_or_name": full})]
+    ((tool, args),) = calls("緊急發電機上次保養是哪天？", cat)
+    assert (tool, args) == ("inspection_history", {"kind": "緊急發電機定期保養"})
+    ((tool, args),) = calls("去年公安申報合格嗎？", cat)
+    assert args["date_from"] == "2025-01-01" and args["kind"] == "建築物公共安全檢查簽證申報"
+    assert all(i.inspected_on.year == 2025 for i in svc.inspection_history(**args))
+    ((tool, args),) = calls("為什麼除濕機那案會流標？", cat)
+    assert tool == "failed_tender_events" and args["text"] == "除濕機"
+    assert all("除濕機" in e.name for e in svc.failed_tender_events(**args))
+    assert detect_family("流標以後要重新公告幾天？", cat) is None

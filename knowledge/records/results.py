@@ -234,3 +234,5 @@ class RecordCatalog(BaseModel):
     teacher_districts: list[str]
     teacher_expertise: list[str]
     case_names: list[str]
+    aed_results: list[str] = []  # the recorded check results (正常, 電極片過期，已申請更換)
+    inspection_results: list[str] = []  # the recorded inspection results (合格, 不合格，已限期改善)

@@ -72,6 +72,7 @@ from .vocab import (
     FAILED_KINDS,
     METHODS,
     STATUSES,
+    SUSPENSION_STATUSES,
     normalize_district,
 )
 
@@ -471,8 +472,9 @@ class RecordsService:
 
     # --- record look-ups by what a question names (used by the assistant's record routing) ----
     def catalog(self) -> RecordCatalog:
-        """The distinct values a question may name: units, vendors, AED places and floors, inspection
-        kinds, drill scenarios/findings, retention titles, seed-teacher districts and expertise."""
+        """The distinct values a question may name: units, vendors, AED places, floors and check results,
+        inspection kinds and results, drill scenarios/findings, retention titles, seed-teacher districts and
+        expertise."""
         with self._ro.session() as s:
             aeds = s.scalars(select(AedDevice)).all()
             drills = s.scalars(select(FireDrill)).all()
@@ -487,7 +489,9 @@ class RecordsService:
                 retention_titles=[(r.class_code, r.title) for r in
                                   s.scalars(select(RetentionEntry).order_by(RetentionEntry.class_code)).all()],
                 teacher_districts=sorted({t.district for t in teachers}), teacher_expertise=expertise,
-                case_names=sorted(set(s.scalars(select(ProcurementCase.name)).all())))
+                case_names=sorted(set(s.scalars(select(ProcurementCase.name)).all())),
+                aed_results=sorted({a.last_check_result for a in aeds if a.last_check_result}),
+                inspection_results=sorted(set(s.scalars(select(EquipmentInspection.result).distinct()).all())))
 
     def vendor_cases(self, tax_id_or_name: str, limit: int = 50) -> list[CaseOut]:
         """Cases a vendor (8-digit 統一編號, or part of its name) was awarded, largest award first."""
@@ -527,11 +531,16 @@ class RecordsService:
                                    kind=e.kind, cause_code=e.cause_code, cause_label=e.cause.label if e.cause else None,
                                    note=e.note) for e in s.scalars(stmt).unique().all()]
 
-    def suspended_vendors(self, on: DateLike | None = None) -> list[SuspendedVendorOut]:
-        """Vendors whose 刊登政府採購公報 (停權) period includes ``on`` (default today)."""
+    def suspended_vendors(self, on: DateLike | None = None, status: str = "停權中") -> list[SuspendedVendorOut]:
+        """Suspensions (刊登政府採購公報) by their status on ``on`` (default today): 停權中 (the period
+        includes ``on``; ends soonest first), 已解除 (ended before it; latest ended first) or 尚未開始."""
         on = _date(on, "on") or date.today()
-        stmt = (select(VendorSuspension).where(VendorSuspension.start_on <= on, VendorSuspension.end_on >= on)
-                .options(joinedload(VendorSuspension.vendor)).order_by(VendorSuspension.end_on))
+        _check_choice(status, SUSPENSION_STATUSES, "停權狀態")
+        start, end = VendorSuspension.start_on, VendorSuspension.end_on
+        where, order = {"停權中": ((start <= on, end >= on), end), "已解除": ((end < on,), end.desc()),
+                        "尚未開始": ((start > on,), start)}[status]
+        stmt = (select(VendorSuspension).where(*where).options(joinedload(VendorSuspension.vendor))
+                .order_by(order, VendorSuspension.id))
         with self._ro.session() as s:
             return [SuspendedVendorOut(tax_id=x.vendor.tax_id, name=x.vendor.name, suspension=_suspension_out(x, on))
                     for x in s.scalars(stmt).unique().all()]

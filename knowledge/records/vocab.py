@@ -16,6 +16,10 @@ EVENT_KINDS: tuple[str, ...] = ("公告", "開標", "流標", "廢標", "決標"
 FAILED_KINDS: tuple[str, ...] = ("流標", "廢標")
 """Event kinds counted as a failed tender round in ``RecordsService.failed_tender_report``."""
 
+# 刊登政府採購公報（停權）期間 relative to a day: start_on <= day <= end_on is 停權中, end_on < day 已解除
+# (the period is over), day < start_on 尚未開始 (published, not yet in force).
+SUSPENSION_STATUSES: tuple[str, ...] = ("停權中", "已解除", "尚未開始")
+
 CONSULTATION_CATEGORIES: tuple[str, ...] = ("招標", "決標", "履約", "驗收", "爭議", "其他")
 
 TAICHUNG_DISTRICTS: tuple[str, ...] = (
