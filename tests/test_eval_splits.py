@@ -219,8 +219,12 @@ def test_slice_allowance_uses_the_metric_denominator_and_spares_zero_tolerance_m
     from evals.gate import slice_tolerance
     rep = {"families": {"questions": {"by_domain": {"plan": {"n_must_refuse": 2, "n_answerable": 25}}},
                         "numeric": {"by_domain": {"plan": {"n": 4}}}}}
-    assert slice_tolerance("questions.no_answer_refusal_rate", 0.03, rep, {}, "plan") == 0.5
-    assert slice_tolerance("questions.false_refusal_rate", 0.01, rep, {}, "plan") == 0.04
+    assert slice_tolerance("questions.no_answer_refusal_rate", 0.03, rep, {}, "plan") == 0.5 + 1e-4
+    assert slice_tolerance("questions.false_refusal_rate", 0.01, rep, {}, "plan") == 0.04 + 1e-4
+    # one item of 29 (0.2069 -> 0.2414 as rounded, 0.0345 > 1/29 = 0.03448) is still one item
+    emergency = {"families": {"questions": {"by_domain": {"emergency": {"n_situational": 29}}}}}
+    assert round(0.2414 - 0.2069, 4) <= slice_tolerance("questions.false_refusal_situational", 0.01, emergency, {},
+                                                         "emergency")
     assert slice_tolerance("questions.false_refusal_rate", 0.01, rep, {}, None) == 0.01  # overall
     assert slice_tolerance("numeric.exact_match", 0.0, rep, {}, "plan") == 0.0  # an invariant
     assert slice_tolerance("questions.gold_top3", 0.03, {}, {}, "plan") == 0.03  # size unknown
