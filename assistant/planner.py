@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from assistant.nlu import Understanding
 
 _TAX_ID = re.compile(r"(?<!\d)\d{8}(?!\d)")
+# 減收 of a guarantee (辦法第9條之1、第33條之1、第33條之5、第33條之6), as staff ask it: 減收, 少收, 減免, 打折
+_REDUCTION = re.compile(r"減收|少收|減免|打折|折減")
 _QUOTED = re.compile(r"[「『\"“]([^」』\"”]{2,40})[」』\"”]")
 _RETENTION_NOISE = re.compile(r"請問|的?保存年限|要?保存多久|要?留多久|要存幾年|是多久|多久|幾年|是什麼|呢|嗎|[？?。，,]")
 
@@ -67,8 +69,10 @@ class RulePlanner:
         if u.amount is None or "guarantee" not in u.intents:
             return []
         negotiation = bool(re.search(r"議價", u.text))
-        return [PlannedCall("bid_bond_and_guarantees", {"budget": u.amount, "category": c, "negotiation": negotiation})
-                for c in self._categories(u)]
+        args: dict[str, object] = {"budget": u.amount, "negotiation": negotiation}
+        if _REDUCTION.search(u.text):  # 減收 asked: its largest amounts, of the guarantees named (押標金 by default)
+            args["reductions"] = [k for k in ("押標金", "履約保證金") if k in u.text] or ["押標金"]
+        return [PlannedCall("bid_bond_and_guarantees", {**args, "category": c}) for c in self._categories(u)]
 
     def supporting_tiers(self, u: Understanding) -> list[PlannedCall]:
         """The tier the figures rest on is part of a complete answer (it leads, before the figures)."""

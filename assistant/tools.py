@@ -239,11 +239,15 @@ class ToolBox:
     @tool
     def bid_bond_and_guarantees(self, budget: Annotated[int | None, Field(ge=0, description="預算金額（新臺幣元）")] = None,
                                 estimated: Annotated[int | None, Field(ge=0, description="預估採購總額")] = None, *,
-                                category: Category, negotiation: bool = False, on: str | None = None) -> Calculation:
-        """依押標金保證金暨其他擔保作業辦法計算押標金、履約保證金、保固保證金上限與免收情形。"""
-        return Calculation(calc.bid_bond_and_guarantees(budget, estimated, category, self._on(on),
-                                                        negotiation=negotiation, table=self.thresholds,
-                                                        articles=self.articles))
+                                category: Category, negotiation: bool = False, on: str | None = None,
+                                reductions: Annotated[list[Literal["押標金", "履約保證金"]] | None, Field(
+                                    description="問到減收時，要列出減收上限金額的項目")] = None,
+                                ) -> Calculation:
+        """依押標金保證金暨其他擔保作業辦法計算押標金、履約保證金、保固保證金上限與免收情形（可列出減收上限）。"""
+        r = calc.bid_bond_and_guarantees(budget, estimated, category, self._on(on), negotiation=negotiation,
+                                         table=self.thresholds, articles=self.articles)
+        extra = calc.reductions_zh(r, list(reductions)) if reductions else ""
+        return Calculation(r.model_copy(update={"answer_zh": f"{r.answer_zh}；{extra}"}) if extra else r)
 
     # --- other records -------------------------------------------------------------------------
     @tool

@@ -149,6 +149,13 @@ def format_twd(n: int) -> str:
     return f"{head}（{short_twd(n)}）"
 
 
+def twd_staff(n: int) -> str:
+    """An amount as staff write it: the 萬 form, and when it is not a whole 萬 also the digits, because
+    staff say 37.5萬 or 375,000元 but never 37萬5,000元 (375_000 -> 37萬5,000元（375,000元）; 250萬元 stays)."""
+    s = short_twd(n)
+    return s if n < 10_000 or n % 10_000 == 0 else f"{s}（{n:,}元）"
+
+
 def short_twd(n: int) -> str:
     """2_500_000 -> 250萬元; 123_456_789 -> 1億2,345萬6,789元; 9_999 -> 9,999元."""
     if n < 0:

@@ -143,3 +143,25 @@ def test_bad_input(args: tuple, kwargs: dict, fragment: str) -> None:
     with pytest.raises(CalculatorError) as exc:
         bid_bond_and_guarantees(*args, **kwargs)
     assert fragment in str(exc.value)
+
+
+def test_reductions_are_stated_when_asked_with_their_amounts() -> None:
+    """減收 asked (「電子投標可以減收多少」): the largest 減收 of the named guarantee is written out, in the 萬
+    form and, when not a whole 萬, also in digits (staff write 7.5萬 or 75,000元, never 7萬5,000元)."""
+    from assistant.calculators import reductions_zh
+    from assistant.nlu import understand
+    from assistant.planner import RulePlanner
+
+    r = bid_bond_and_guarantees(6_000_000, None, "財物", ON)
+    text = reductions_zh(r, ["押標金"])
+    assert text.startswith("押標金減收上限：")
+    assert "電子投標廠商減收押標金不逾3萬元（辦法第9條之1）" in text and "優良廠商減收不逾15萬元（辦法第33條之5）" in text
+    assert "履約保證金" not in text and reductions_zh(r, []) == ""
+    odd = bid_bond_and_guarantees(1_500_000, None, "工程", ON)  # 押標金 75,000: not a whole 萬
+    assert "不逾7萬5,000元（75,000元）" in odd.answer_zh
+    assert "電子投標廠商減收押標金不逾7,500元（" in reductions_zh(odd, ["押標金"])
+    plan = RulePlanner().plan(understand("600萬的財物案，押標金上限多少？電子投標可以減收多少"), "q")
+    (bond,) = [p for p in plan if p.name == "bid_bond_and_guarantees"]
+    assert bond.args["reductions"] == ["押標金"]
+    plan = RulePlanner().plan(understand("600萬的財物案，押標金上限多少？"), "q")
+    assert all("reductions" not in p.args for p in plan)

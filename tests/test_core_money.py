@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from core.money import format_twd, parse_amount, short_twd
+from core.money import format_twd, parse_amount, short_twd, twd_staff
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -67,3 +67,11 @@ def test_record_amounts(text: str | int, value: int) -> None:
 def test_record_amounts_rejected(bad: str | int) -> None:
     with pytest.raises(ValueError, match="金額|千分位"):
         parse_amount(bad)
+
+
+@pytest.mark.parametrize("n,expected", [
+    (375_000, "37萬5,000元（375,000元）"), (2_500_000, "250萬元"), (9_999, "9,999元"), (0, "0元"),
+    (123_456_789, "1億2,345萬6,789元（123,456,789元）"),
+])
+def test_twd_staff(n: int, expected: str) -> None:
+    assert twd_staff(n) == expected

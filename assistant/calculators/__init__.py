@@ -5,7 +5,7 @@ in the shipped sources, and every citation quote is verbatim (checked when the r
 """
 
 from .articles import ArticleIndex, QuoteNotFoundError, quote
-from .guarantees import bid_bond_and_guarantees
+from .guarantees import bid_bond_and_guarantees, reductions_zh
 from .models import (
     AmountResult,
     CalculatorError,
@@ -33,5 +33,6 @@ __all__ = [
     "procurement_amount",
     "procurement_tier",
     "quote",
+    "reductions_zh",
     "tender_period",
 ]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from core.money import short_twd
+from core.money import short_twd, twd_staff
 from core.vocab import Category, TierCode
 
 from ._common import check_amount, check_category, check_date
@@ -210,13 +210,27 @@ def _price_difference_item(case: _Case, total_bid: int | str | None, base_price:
 def _answer(case: _Case, items: list[GuaranteeItem]) -> str:
     bond, performance, warranty = items[:3]
     head = f"新臺幣{short_twd(case.basis)}之{case.category}採購"
-    bond_cap = short_twd(bond.cap_fixed_amount or 0)
-    perf_cap, warranty_cap = short_twd(performance.cap_fixed_amount or 0), short_twd(warranty.cap_fixed_amount or 0)
+    bond_cap = twd_staff(bond.cap_fixed_amount or 0)
+    perf_cap, warranty_cap = twd_staff(performance.cap_fixed_amount or 0), twd_staff(warranty.cap_fixed_amount or 0)
     if bond.requirement == "應收取":
         return (f"{head}應收押標金，以一定金額計者原則不逾{bond_cap}（{case.basis_label}5%，且不得逾5,000萬元）；"
                 f"履約保證金原則不逾{perf_cap}、保固保證金原則不逾{warranty_cap}")
     return (f"{head}押標金{bond.requirement}（{bond.requirement_rule.split('：')[0]}）；"
             f"如收取，押標金原則不逾{bond_cap}、履約保證金原則不逾{perf_cap}、保固保證金原則不逾{warranty_cap}")
+
+
+def reductions_zh(result: GuaranteeResult, kinds: list[str]) -> str:
+    """The 減收 of the named guarantees with their largest amounts, as staff ask them (「電子投標可以減收
+    多少」): 「押標金減收上限：電子投標廠商減收押標金不逾3萬元（辦法第9條之1）、…」; '' when none applies."""
+    parts = []
+    for item in result.details.items:
+        if item.kind not in kinds or not item.possible_reductions:
+            continue
+        each = "、".join(
+            f"{r.name}不逾{twd_staff(r.max_amount or 0)}（{r.article.replace('押標金保證金暨其他擔保作業', '')}）"
+            for r in item.possible_reductions)
+        parts.append(f"{item.kind}減收上限：{each}")
+    return "；".join(parts)
 
 
 def _dedupe(cites: list[QuotedCitation]) -> list[QuotedCitation]:
