@@ -29,7 +29,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
+from core.faults import NO_FAULTS, FaultPoints
 from ingest.chunking import chunk_document, embedding_text
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.models import Chunk, IngestError, SourceDocument
@@ -137,8 +139,10 @@ class ChangeSet:
 class Indexer:
     def __init__(self, registry: Registry, store: VectorStore, embedder: Embedder, tokenizer: Tokenizer,
                  lexical_dir: Path, *, max_bytes: int, chunk_max_tokens: int = 600,
-                 parse_limits: ParseLimits | None = None):
+                 parse_limits: ParseLimits | None = None, faults: FaultPoints = NO_FAULTS):
+        """``faults``: where a run stops for a kill -9 test (``core.faults``; none by default)."""
         self.registry = registry
+        self.faults = faults
         self.store = store
         self.embedder = embedder
         self.tokenizer = tokenizer
@@ -175,11 +179,9 @@ class Indexer:
     def _lock(self) -> Iterator[None]:
         self.lexical_dir.mkdir(parents=True, exist_ok=True)
         with lock_path(self.lexical_dir).open("w") as fh:
+            _take_lock(fh)
             try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as e:
-                raise RuntimeError("另一個索引作業正在執行，請稍後再試") from e
-            try:
+                self.faults.reach("ingest.locked")
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
@@ -211,6 +213,7 @@ class Indexer:
         # version is then not recorded, so the next run parses it again instead of skipping it as unchanged
         retry = plan.stale_pipeline and any(f.path in plan.known_hash for f in report.failed)
         old_ids, old_snap = self._commit(changes, snap, report, None if retry else PIPELINE_VERSION)
+        self.faults.reach("ingest.committed")
         try:
             self._clean(old_ids, final, old_snap, snap)
         except Exception as e:  # the swap is committed: leftovers are collected by the next run
@@ -294,7 +297,7 @@ class Indexer:
         if progress:
             progress("詞彙索引", 0, 1)
         lex = build_for_chunks(final, self.tokenizer)  # with one index per role's visible levels (F-05)
-        return final, lex.save(self.lexical_dir)
+        return final, lex.save(self.lexical_dir, written=lambda: self.faults.reach("ingest.lexical_written"))
 
     # --- 5. commit: the atomic swap ----------------------------------------------------------------
     def _commit(self, changes: ChangeSet, snap: str, report: IngestReport,
@@ -346,6 +349,7 @@ class Indexer:
             new = {h: v for (h, _), v in zip(part, vecs, strict=True)}
             self.registry.store_vectors(self.embedder.name, new)
             cached.update(new)
+            self.faults.reach("ingest.embedded")
         if progress:
             progress("嵌入", len(missing), len(missing))
         import numpy as np
@@ -368,16 +372,44 @@ class Indexer:
         prune_snapshots(self.lexical_dir, {snap} if snap else set())
 
 
+LOCK_WAIT_S = 1.0  # how long a run retries a taken lock before it says another run holds it
+
+
 def lock_path(index_dir: Path) -> Path:
     return index_dir / "ingest.lock"
 
 
+def _take_lock(fh: IO[str]) -> None:
+    """The exclusive flock on the open lock file; RuntimeError (zh-TW) when another run holds it. A taken lock
+    is retried for ``LOCK_WAIT_S``: a look that takes the lock for an instant (``ingest_running`` where
+    /proc/locks cannot be read) must not fail a run that starts at that moment."""
+    end = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError as e:
+            if time.monotonic() >= end:
+                raise RuntimeError("另一個索引作業正在執行，請稍後再試") from e
+        time.sleep(0.05)
+
+
 def ingest_running(index_dir: Path) -> bool:
     """True while some process (this one included) holds the ingest lock. The kernel releases a flock when
-    its holder dies, kill -9 included, so a crashed ingest never looks like a running one."""
+    its holder dies, kill -9 included, so a crashed ingest never looks like a running one.
+
+    Read from /proc/locks, without touching the lock: a look that took the lock itself (as this did before)
+    made a run starting at that instant fail with "another ingest is running" (issue 10: an API re-index
+    failed at stage 開始 while the job's status was being polled). Where /proc/locks cannot be read, the
+    lock is tried for an instant, which ``_take_lock``'s short retry absorbs."""
     path = lock_path(index_dir)
-    if not path.exists():
+    try:
+        ino = path.stat().st_ino
+    except FileNotFoundError:
         return False
+    held = _flock_held(ino)
+    if held is not None:
+        return held
     with path.open("a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -385,6 +417,21 @@ def ingest_running(index_dir: Path) -> bool:
             return True
         fcntl.flock(fh, fcntl.LOCK_UN)
         return False
+
+
+def _flock_held(ino: int) -> bool | None:
+    """Whether /proc/locks lists a granted flock on inode ``ino``; None when /proc/locks cannot be read.
+    Lines look like ``12: FLOCK  ADVISORY  WRITE 4242 fe:00:2146412 0 EOF`` (a waiter's has ``->``);
+    the inode is matched on its own (an overlay file system reports another device number than stat)."""
+    try:
+        text = Path("/proc/locks").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(ino):
+            return True
+    return False
 
 
 def vector_entries(chunks: list[Chunk]) -> list[VectorEntry]:

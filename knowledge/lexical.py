@@ -24,7 +24,7 @@ import shutil
 import time
 import unicodedata
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from core.text import to_halfwidth
 from core.vocab import STOPWORDS
 from ingest.models import Chunk
 from knowledge.lexicon import domain_terms
-from knowledge.sqlite_files import fsync_tree
+from knowledge.sqlite_files import fsync_dir, fsync_tree
 
 RETIRED_GRACE_S = 600.0
 AUDIENCE_DIR = "audiences"
@@ -139,8 +139,9 @@ class LexicalIndex:
             return self
         return self.audiences.get(audience_key(visible))
 
-    def save(self, base: Path) -> str:
-        """Write an immutable snapshot directory under ``base`` (with its audiences); return its name."""
+    def save(self, base: Path, written: Callable[[], None] | None = None) -> str:
+        """Write an immutable snapshot directory under ``base`` (with its audiences); return its name.
+        ``written`` is called once the files are on disk, before the rename (a fault point of the indexer)."""
         name = f"lexical-{uuid.uuid4().hex[:12]}"
         tmp = base / (name + ".tmp")
         tmp.mkdir(parents=True)
@@ -150,8 +151,13 @@ class LexicalIndex:
             d.mkdir(parents=True)
             sub._write(d)
         fsync_tree(tmp)  # on disk before the registry pointer names it (power loss)
+        if written is not None:
+            written()
         tmp.rename(base / name)
-        fsync_tree(base)
+        # the rename, durable: the folder's entry only. Never fsync_tree(base): base is the index folder, and
+        # opening and closing the registry's (or Chroma's) SQLite files here would drop this process's locks
+        # on them (see knowledge.sqlite_files.fsync_tree)
+        fsync_dir(base)
         return name
 
     def _write(self, d: Path) -> None:

@@ -59,7 +59,15 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
 
 
 def fsync_tree(path: Path) -> None:
-    """fsync every file under ``path``, then the folders (so a rename or new file survives a power loss)."""
+    """fsync every file under ``path``, then the folders (so a rename or new file survives a power loss).
+
+    Only for files this process has just written and nobody has open (a new snapshot folder). Opening and
+    closing a file releases every POSIX lock the process holds on it (fcntl locks belong to the process and
+    the inode, not to the descriptor), so pointed at a folder that holds a live SQLite file (``index/``:
+    the registry, Chroma) it silently drops this process's SQLite locks: another process's connection then
+    believes it is alone, checkpoints and deletes the WAL or truncates the ``-shm`` under this one, whose
+    next commits go to an unlinked WAL (lost at a kill -9) or die of SIGBUS (issue 10).
+    """
     dirs = [path] if path.is_dir() else []
     for p in sorted(path.rglob("*")) if path.is_dir() else [path]:
         if p.is_dir():

@@ -72,7 +72,7 @@ class Container:
         s = self.settings
         return Indexer(self.registry, self.store, self.embedder, self.tokenizer, s.index_dir,
                        max_bytes=int(s.max_file_mb * 1024 * 1024), chunk_max_tokens=s.chunk_max_tokens,
-                       parse_limits=self.parse_limits)
+                       parse_limits=self.parse_limits, faults=s.faults)
 
     @cached_property
     def uploads(self) -> UploadService:

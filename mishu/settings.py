@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.access import ROLES, Role
+from core.faults import FaultPoints
 from evals.datasets_io import BASELINE_DIR, DATASETS_DIR
 from knowledge.shipped import SHIPPED_SOURCES, TENDER_TEMPLATE_PATH, THRESHOLDS_PATH
 
@@ -72,6 +73,10 @@ class Settings(BaseSettings):
     parse_memory_mb: int = Field(default=2048, ge=256, description="Address-space limit of the parsing child process (MB).")
     parse_cpu_s: int = Field(default=120, ge=1, description="CPU-time limit for parsing one source file (s).")
     parse_timeout_s: float = Field(default=180.0, gt=0, description="Wall-time limit for parsing one source file (s).")
+    fault_pause: str = Field(default="", description="Tests only (tests/test_faults.py): fault points, comma-separated "
+                             "(core.faults.POINTS), where a re-index stops for fault_pause_s seconds so that a kill -9 "
+                             "lands exactly there. Leave empty.")
+    fault_pause_s: float = Field(default=600.0, gt=0, description="How long a process waits at a fault point (s).")
 
     # --- retrieval -----------------------------------------------------------------------------
     retrieval_k: int = Field(default=10, description="Articles returned by a search.")
@@ -123,6 +128,12 @@ class Settings(BaseSettings):
             return [Path(p) for p in v.split(",") if p.strip()]
         return v
 
+    @field_validator("fault_pause")
+    @classmethod
+    def _known_fault_points(cls, v: str) -> str:
+        FaultPoints.parse(v)  # an unknown name is an error, not a point that never stops
+        return v
+
     # --- derived paths -------------------------------------------------------------------------
     @property
     def index_dir(self) -> Path:
@@ -135,6 +146,10 @@ class Settings(BaseSettings):
     @property
     def registry_path(self) -> Path:
         return self.index_dir / "registry.sqlite3"
+
+    @property
+    def faults(self) -> FaultPoints:
+        return FaultPoints.parse(self.fault_pause, self.fault_pause_s)
 
     @property
     def users_file(self) -> Path:
