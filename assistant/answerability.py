@@ -123,8 +123,15 @@ class AnswerabilityModel:
     bias: float
     threshold: float
 
+    @property
+    def used(self) -> tuple[str, ...]:
+        """The features with a non-zero weight: only these can move the probability."""
+        return tuple(f for f in FEATURES if self.weights[f])
+
     def probability(self, x: dict[str, float]) -> float:
-        z = self.bias + sum(self.weights[f] * x[f] for f in FEATURES)
+        """``x`` needs the features the model uses (``used``); a feature of weight 0 adds exactly 0 to the sum,
+        so it is skipped (and need not be computed)."""
+        z = self.bias + sum(self.weights[f] * x[f] for f in self.used)
         return 1.0 / (1.0 + math.exp(-z))
 
     def answerable(self, x: dict[str, float]) -> bool:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from assistant.answer_type import answer_types
-from assistant.answerability import ask_core, floor_passed, local_cues, named_laws
+from assistant.answerability import FEATURES, ask_core, floor_passed, local_cues, named_laws
 from assistant.answerability import model as answerability_model
 from assistant.evidence import amended_zh, best_lines, cite, content_terms, label_for
 from assistant.models import Answer, AnswerCitation, ToolCall
@@ -18,6 +20,7 @@ from core.access import AccessLevel
 from core.citation import article_lines
 from core.text import normalize_query
 from knowledge.base import Article, KnowledgeBase
+from knowledge.lexical import LexicalIndex
 from knowledge.lexicon import abbreviation_of, domain_terms, is_subsequence, latin_words, question_bigrams
 from knowledge.thesaurus import RULES
 
@@ -204,8 +207,10 @@ class Composer:
         return sum(weights[t] for t in terms if t in hay) / total
 
     def evidence(self, question: str, query: str, hits: list[dict[str, Any]], allowed: Any = None,
-                 as_of: Any = None) -> Evidence:
-        """The articles found, their support, and the answerability features (assistant.answerability)."""
+                 as_of: Any = None, all_features: bool = False) -> Evidence:
+        """The articles found, their support, and the answerability features (assistant.answerability):
+        those the shipped model weighs (and ``support``, the floor's), or every one with ``all_features``
+        (the fit script). A feature of weight 0 cannot change an answer, so an ask does not compute it."""
         terms = content_terms(self.kb.tokenizer(query))
         lex = self.kb.lexical_for(allowed)  # idf over the caller's documents only (review F-05)
         weights = {t: (lex.idf(t) if lex is not None and lex.n_docs else 1.0) for t in terms}
@@ -218,33 +223,12 @@ class Composer:
         titles = self.kb.titles(allowed)  # oracles see only the caller's documents (review F-05)
         vocab = self.vocabulary_ratio(query, allowed)
         in_domain = _domain_signal(query, titles) or vocab >= 0.5
-        types = answer_types()
-        kind = types.classify(normalize_query(question))
-        top = articles[:3]
-        lines = [ln.text for a in top for ln in best_lines(a, terms, weights, kind=kind)]
-        carried = any(types.carries(kind, t) for t in lines)
-        rare = sorted(terms, key=lambda t: -weights.get(t, 1.0))[:3]
-        text = "".join(a.title + a.text for a in top).lower()  # the tokenizer lower-cases (AED -> aed)
-        specific = types.is_specific(kind)
-        core = ask_core(query)
-        core_terms = [t for t in content_terms(self.kb.tokenizer(core)) if len(t) >= 2]
-        core_w = {t: (lex.idf(t) if lex is not None and lex.n_docs else 1.0) for t in core_terms}
-        asked = normalize_query(question)
-        cues = local_cues()
-        features = {"support": max(supports[:3], default=0.0), "vocab": vocab, "domain": float(in_domain),
-                    "carried": float(carried), "specific": float(specific),
-                    "specific_carried": float(specific and carried),
-                    "focus": sum(1 for t in rare if t in text) / len(rare) if rare else 0.0,
-                    "other_law": float(any(not abbreviation_of(n, titles) and not any(n in t for t in titles)
-                                           for n in named_laws(normalize_query(question)))),
-                    "top_score": min(1.0, float(hits[0].get("score") or 0.0) * 15) if hits else 0.0,
-                    "core_support": max((self.support_bigrams(core, a) for a in top), default=0.0),
-                    "value_missing": float(types.wants_value(kind) and not any(
-                        types.holds_value(kind, t) for t in [*lines, *(ln.text for a in top[:1] for ln in article_lines(a.text))])),
-                    "core_cover": max((self._cover(core_terms, core_w, a) for a in top), default=0.0),
-                    "local": float(specific and cues.points_here(asked)),
-                    "directory": float(cues.asks_directory(asked))}
-        return Evidence(terms, weights, articles, supports, titles, in_domain, kind, features)
+        kind = answer_types().classify(normalize_query(question))
+        ev = Evidence(terms, weights, articles, supports, titles, in_domain, kind, {})
+        wanted = set(FEATURES) if all_features else {"support", *answerability_model().used}
+        inputs = _FeatureInputs(self, question, query, hits, ev, lex, vocab)
+        ev.features = {f: inputs.feature(f) for f in FEATURES if f in wanted}
+        return ev
 
     def compose(self, question: str, query: str, calls: list[ToolCall], hits: list[dict[str, Any]],
                 allowed: Any = None, as_of: Any = None) -> Answer:
@@ -387,3 +371,80 @@ class Composer:
                     f"mishu 不回答範圍外的問題；如屬公務，請洽{whom}。")
         return Answer(answer=text, refused=True, mode="extractive", citations=[], tool_calls=calls)
 
+
+class _FeatureInputs:
+    """The answerability features of one question (assistant.answerability.FEATURES), each computed when
+    asked for, with what several of them share (the best lines of the top three articles, the asking part)
+    computed once."""
+
+    def __init__(self, composer: Composer, question: str, query: str, hits: list[dict[str, Any]], ev: Evidence,
+                 lex: LexicalIndex | None, vocab: float):
+        self.composer, self.question, self.query, self.hits = composer, question, query, hits
+        self.ev, self.lex, self.vocab = ev, lex, vocab
+        self.types = answer_types()
+        self.top = ev.articles[:3]
+
+    @cached_property
+    def lines(self) -> list[str]:
+        ev = self.ev
+        return [ln.text for a in self.top for ln in best_lines(a, ev.terms, ev.weights, kind=ev.kind)]
+
+    @cached_property
+    def carried(self) -> bool:
+        return any(self.types.carries(self.ev.kind, t) for t in self.lines)
+
+    @cached_property
+    def specific(self) -> bool:
+        return self.types.is_specific(self.ev.kind)
+
+    @cached_property
+    def core(self) -> str:
+        return ask_core(self.query)
+
+    @cached_property
+    def asked(self) -> str:
+        return normalize_query(self.question)
+
+    def _focus(self) -> float:
+        ev = self.ev
+        rare = sorted(ev.terms, key=lambda t: -ev.weights.get(t, 1.0))[:3]
+        text = "".join(a.title + a.text for a in self.top).lower()  # the tokenizer lower-cases (AED -> aed)
+        return sum(1 for t in rare if t in text) / len(rare) if rare else 0.0
+
+    def _other_law(self) -> bool:
+        titles = self.ev.titles
+        return any(not abbreviation_of(n, titles) and not any(n in t for t in titles)
+                   for n in named_laws(normalize_query(self.question)))
+
+    def _value_missing(self) -> bool:
+        kind, types = self.ev.kind, self.types
+        return types.wants_value(kind) and not any(
+            types.holds_value(kind, t)
+            for t in [*self.lines, *(ln.text for a in self.top[:1] for ln in article_lines(a.text))])
+
+    def _core_cover(self) -> float:
+        lex = self.lex
+        core_terms = [t for t in content_terms(self.composer.kb.tokenizer(self.core)) if len(t) >= 2]
+        core_w = {t: (lex.idf(t) if lex is not None and lex.n_docs else 1.0) for t in core_terms}
+        return max((self.composer._cover(core_terms, core_w, a) for a in self.top), default=0.0)
+
+    def feature(self, name: str) -> float:
+        hits = self.hits
+        compute: dict[str, Callable[[], float | bool]] = {
+            "support": lambda: max(self.ev.supports[:3], default=0.0),
+            "vocab": lambda: self.vocab,
+            "domain": lambda: self.ev.in_domain,
+            "carried": lambda: self.carried,
+            "specific": lambda: self.specific,
+            "specific_carried": lambda: self.specific and self.carried,
+            "focus": self._focus,
+            "other_law": self._other_law,
+            "top_score": lambda: min(1.0, float(hits[0].get("score") or 0.0) * 15) if hits else 0.0,
+            "core_support": lambda: max((self.composer.support_bigrams(self.core, a) for a in self.top),
+                                        default=0.0),
+            "value_missing": self._value_missing,
+            "core_cover": self._core_cover,
+            "local": lambda: self.specific and local_cues().points_here(self.asked),
+            "directory": lambda: local_cues().asks_directory(self.asked),
+        }
+        return float(compute[name]())

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ from ingest.models import Chunk
 from knowledge.registry import Registry
 
 log = logging.getLogger("mishu.knowledge.dense")
+HEAD_ROWS = 8  # rows per chunk sought looked at before the full order (_best_first)
 
 
 def text_hash(text: str) -> str:
@@ -46,7 +48,7 @@ class DenseMatrix:
         sims = self.matrix @ (q / norm if norm else q)
         out: list[tuple[str, float]] = []
         seen: set[str] = set()
-        for i in np.argsort(-sims, kind="stable"):
+        for i in _best_first(sims, n):
             cid = self.chunk_ids[i]
             if cid not in seen:
                 seen.add(cid)
@@ -54,6 +56,24 @@ class DenseMatrix:
                 if len(out) >= n:
                     break
         return out
+
+
+def _best_first(sims: np.ndarray, n: int) -> Iterator[int]:
+    """Row indices by similarity, best first, ties in row order: the order of a stable argsort of ``-sims``,
+    without sorting every row when ``n`` chunks are found early. A chunk has one row per 項/款 line, so the
+    rows at or above the ``HEAD_ROWS * n``-th best similarity come first (every tie at the cut included, so
+    they are exactly the first rows of the full order), and the full order follows only if they hold fewer
+    than ``n`` chunks."""
+    m = HEAD_ROWS * n
+    if m < sims.size:
+        cut = sims[np.argpartition(sims, sims.size - m)[sims.size - m]]
+        if not np.isnan(cut):
+            head = np.flatnonzero(sims >= cut)  # in row order, which a stable sort keeps among ties
+            head = head[np.argsort(-sims[head], kind="stable")]
+            yield from head.tolist()
+            yield from np.argsort(-sims, kind="stable")[head.size:].tolist()
+            return
+    yield from np.argsort(-sims, kind="stable").tolist()
 
 
 def load_dense(registry: Registry, model: str, chunks: list[Chunk]) -> DenseMatrix | None:

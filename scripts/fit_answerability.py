@@ -80,7 +80,7 @@ def main(argv: list[str]) -> int:
         u = understand(q, vocab)
         tc = c.toolbox.call("search_regulations", {"query": u.text, "k": 8})
         hits = tc.result.hit_dicts() if hasattr(tc.result, "hit_dicts") else []
-        ev = c.assistant.composer.evidence(q, u.text, hits)
+        ev = c.assistant.composer.evidence(q, u.text, hits, all_features=True)
         X.append([ev.features[f] for f in FEATURES])
         y.append(0 if it.get("refuse") else 1)
         src.append("dev2" if str(it["_file"]).startswith("dev2/") else "legacy")

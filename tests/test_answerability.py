@@ -85,3 +85,20 @@ def test_new_evidence_features_are_in_the_model_file() -> None:
     m = model()
     for f in ("core_support", "core_cover", "value_missing", "local", "directory"):
         assert f in m.weights
+
+
+def test_probability_needs_only_the_weighted_features() -> None:
+    """A feature of weight 0 adds exactly 0: the probability over the weighted features alone is the same
+    number, so an ask computes only those (Composer.evidence) and the answer does not change."""
+    from assistant.answerability import AnswerabilityModel
+
+    m = model()
+    assert set(m.used) == {f for f in FEATURES if m.weights[f] != 0}
+    x = {f: (i % 5) / 4 for i, f in enumerate(FEATURES)}
+    full = m.bias + sum(m.weights[f] * x[f] for f in FEATURES)
+    import math
+
+    assert m.probability(x) == 1.0 / (1.0 + math.exp(-full))
+    assert m.probability({f: x[f] for f in m.used}) == m.probability(x)
+    zero = AnswerabilityModel(weights={f: 0.0 for f in FEATURES} | {"vocab": 1.0}, bias=0.0, threshold=0.5)
+    assert zero.used == ("vocab",)

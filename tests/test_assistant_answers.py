@@ -211,7 +211,7 @@ def _features(container: Any, question: str) -> dict[str, float]:
 
     u = understand(question, container.toolbox.kb.vocabulary(None))
     tc = container.toolbox.call("search_regulations", {"query": u.text, "k": 8})
-    return container.assistant.composer.evidence(question, u.text, tc.result.hit_dicts()).features
+    return container.assistant.composer.evidence(question, u.text, tc.result.hit_dicts(), all_features=True).features
 
 
 def test_evidence_features_see_what_the_found_articles_hold(small_container: Any) -> None:
@@ -226,6 +226,22 @@ def test_evidence_features_see_what_the_found_articles_hold(small_container: Any
     # a situation told first does not dilute the support of the asking part
     sit = _features(small_container, "颱風把停車場圍牆吹倒了，要馬上找廠商搶修，可以先不用招標嗎？")
     assert sit["core_support"] > sit["support"]
+
+
+def test_an_ask_computes_only_the_weighted_features(small_container: Any) -> None:
+    """Composer.evidence computes the features the shipped model weighs (and the floor's support); the fit
+    script asks for all of them, and the ones both compute are the same numbers."""
+    from assistant.answerability import FEATURES, model
+    from assistant.nlu import understand
+
+    q = "押標金的額度最多是預算的百分之幾？"
+    u = understand(q, small_container.toolbox.kb.vocabulary(None))
+    hits = small_container.toolbox.call("search_regulations", {"query": u.text, "k": 8}).result.hit_dicts()
+    composer = small_container.assistant.composer
+    some = composer.evidence(q, u.text, hits).features
+    every = composer.evidence(q, u.text, hits, all_features=True).features
+    assert set(some) == {"support", *model().used} and set(every) == set(FEATURES)
+    assert all(every[f] == v for f, v in some.items())
 
 
 @pytest.mark.parametrize("question", ["檔案閱覽室的電話分機是幾號？", "本處的開標室在幾樓？幾點開放？"])
