@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from assistant.nlu import Understanding
+from knowledge.records.db import reading
 
 
 class _Base(DeclarativeBase):
@@ -171,11 +172,11 @@ class ConversationStore:
         return cid
 
     def exists(self, cid: str) -> bool:
-        with Session(self.engine) as s:
+        with reading(self.engine) as s:
             return s.get(ConversationRow, cid) is not None
 
     def last_facts(self, cid: str) -> Facts | None:
-        with Session(self.engine) as s:
+        with reading(self.engine) as s:
             row = s.scalars(select(TurnRow).where(TurnRow.conversation_id == cid)
                             .order_by(TurnRow.turn.desc()).limit(1)).first()
             return Facts.from_json(row.facts) if row else None
@@ -193,7 +194,7 @@ class ConversationStore:
             return n + 1
 
     def turns(self, cid: str) -> list[dict[str, Any]]:
-        with Session(self.engine) as s:
+        with reading(self.engine) as s:
             rows = s.scalars(select(TurnRow).where(TurnRow.conversation_id == cid).order_by(TurnRow.turn)).all()
             return [{"turn": r.turn, "question": r.question, "resolved": r.resolved,
                      "answer": json.loads(r.answer), "at": r.created_at.isoformat()} for r in rows]

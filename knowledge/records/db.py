@@ -83,6 +83,26 @@ def _refuse_flush(session: Session, _ctx: Any, _instances: Any) -> None:
         raise ReadOnlyViolation("唯讀查詢不可寫入資料")
 
 
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A session for reads on a writable engine (conversation look-ups): on SQLite its transaction begins
+    deferred (``BEGIN``) instead of ``BEGIN IMMEDIATE``, so a read neither takes nor waits for the write lock
+    (WAL: it reads the last committed state) while other requests write turns, consultations or records.
+    Flushes are refused and the session is rolled back, never committed."""
+    with engine.connect() as conn:
+        conn.info[_READ_ONLY] = True  # read by the "begin" listener of make_engine
+        try:
+            with Session(bind=conn, autoflush=False) as s:
+                event.listen(s, "before_flush", _refuse_flush)
+                try:
+                    yield s
+                finally:
+                    s.rollback()
+        finally:
+            conn.rollback()
+            conn.info.pop(_READ_ONLY, None)
+
+
 class ReadOnlyAccess:
     """Hands out read-only sessions for an engine (see module docstring for the guarantee)."""
 

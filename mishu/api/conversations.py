@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from assistant.conversations import ConversationRow, ConversationStore
+from knowledge.records.db import reading
 from mishu.api.auth import Caller
 from mishu.api.errors import forbidden, not_found
 
@@ -23,7 +22,7 @@ def check_access(store: ConversationStore, caller: Caller, conversation_id: str,
 
     An admin may read any conversation but continue only its own: a turn is answered with the asker's
     access, and the owner would then read an admin-level answer in their own history."""
-    with Session(store.engine) as s:
+    with reading(store.engine) as s:
         row = s.get(ConversationRow, conversation_id)
         owner = row.caller if row is not None else None
     own = row is not None and owner == owner_tag(caller)
