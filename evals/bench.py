@@ -2,11 +2,20 @@
 
 Run: ``mishu bench`` (the CLI builds the components on a fresh temporary data directory unless --work-dir is
 given, and calls :func:`benchmark`).
+
+Wall-clock times depend on what else runs. On the 2-core machine shared with other jobs (load average 6-9),
+the cold ingest took 152-404 s where it takes about 35 s idle; the embedder's two BLAS threads make it worse
+(a thread waiting for a descheduled partner spins: that whole `mishu bench` run used 194 s of CPU, while a
+one-thread cold ingest under the same load used 61 s). So the report gives, next to the cold ingest's wall
+time, the CPU time this process spent (all its threads), their ratio, and the load average before and after;
+``contended`` is true when other processes already kept every core busy before the run, or the ingest got
+less than half a core on average (it is CPU-bound): such a wall time measures the machine, not the program.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import statistics
 import time
@@ -32,13 +41,21 @@ def _percentile(values: list[float], p: float) -> float:
     return s[idx]
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system) this process has used, every thread included."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def benchmark(indexer: Indexer, retriever: HybridRetriever, kb: KnowledgeBase, sources: list[Path],
               queries: int = 200) -> dict[str, Any]:
     """Cold ingest of ``sources`` into an empty index, re-ingest with no change, then ``queries`` warm
     searches (the dev questions, else a fixed list). The composition root gives a fresh index."""
-    t = time.perf_counter()
+    load_before = os.getloadavg()
+    t, cpu = time.perf_counter(), _cpu_s()
     cold = indexer.ingest(sources)
-    cold_s = time.perf_counter() - t
+    cold_s, cold_cpu_s = time.perf_counter() - t, _cpu_s() - cpu
+    load_after = os.getloadavg()
     t = time.perf_counter()
     warm = indexer.ingest(sources)
     reingest_s = time.perf_counter() - t
@@ -59,6 +76,12 @@ def benchmark(indexer: Indexer, retriever: HybridRetriever, kb: KnowledgeBase, s
         "documents": len(kb.documents()),
         "chunks": cold.chunks_total,
         "cold_ingest_s": round(cold_s, 2),
+        "cold_ingest_cpu_s": round(cold_cpu_s, 2),
+        "load_avg_before": round(load_before[0], 2),
+        "load_avg_after_cold": round(load_after[0], 2),
+        "cpus": os.cpu_count(),
+        "cold_ingest_cpu_per_wall": round(cold_cpu_s / cold_s, 2) if cold_s else None,
+        "contended": load_before[0] >= (os.cpu_count() or 1) or cold_cpu_s < 0.5 * cold_s,
         "reingest_nochange_s": round(reingest_s, 3),
         "reingest_unchanged_files": len(warm.unchanged),
         "search_queries": queries,
