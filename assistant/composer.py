@@ -13,7 +13,7 @@ from typing import Any
 from assistant.answer_type import answer_types
 from assistant.answerability import FEATURES, ask_core, floor_passed, local_cues, named_laws
 from assistant.answerability import model as answerability_model
-from assistant.evidence import amended_zh, best_lines, cite, content_terms, label_for
+from assistant.evidence import amended_zh, best_lines, cite, content_terms, label_for, with_items
 from assistant.models import Answer, AnswerCitation, ToolCall
 from assistant.record_answers import RECORD_TOOLS, missing_named
 from core.access import AccessLevel
@@ -317,7 +317,7 @@ class Composer:
             if used and s < max(0.5 * top, 0.34):
                 continue
             used.append(a)
-            for ln in best_lines(a, ev.terms, ev.weights, kind=ev.kind):
+            for ln in with_items(a, best_lines(a, ev.terms, ev.weights, kind=ev.kind)):
                 c = cite(a, ln)
                 if not any(x.title == c.title and x.no == c.no and (x.quote in c.quote or c.quote in x.quote)
                            for x in cites):

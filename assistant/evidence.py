@@ -7,6 +7,7 @@ so verbatim by construction — and checked), labelled with their 項/款 number
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from assistant.models import AnswerCitation
@@ -73,6 +74,26 @@ def best_lines(article: Article, terms: list[str], weights: dict[str, float], ma
     # a 款 keeps its 項 lead and a 目 its 款 heading (「二、乙類場所：」 is what the 目 belongs to)
     keep = max_lines + 1 + sum(1 for i in picked if lines[i].subitem is not None)
     return [lines[i] for i in out[:keep]]
+
+
+# a quoted line that introduces a list (「檔案之銷毀方法如下：」) is quoted with its 款, at most this many: the
+# lead alone answers nothing
+LIST_ITEMS = 10
+_INTRODUCES = re.compile(r"[：:]\s*$")
+
+
+def with_items(article: Article, picked: list[Line]) -> list[Line]:
+    """``picked`` with the 款 of each picked 項 lead that introduces a list, in the article's order."""
+    lines = article_lines(article.text)
+    out: list[Line] = []
+    for ln in picked:
+        if ln not in out:
+            out.append(ln)
+        if ln.item is not None or not _INTRODUCES.search(ln.text):
+            continue
+        items = [x for x in lines if x.paragraph == ln.paragraph and x.item is not None and x.subitem is None]
+        out.extend(x for x in items[:LIST_ITEMS] if x not in out)
+    return out
 
 
 def _heads(lines: list[Line], i: int) -> list[int]:
