@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant.facts import CaseFacts
 from assistant.models import ToolCall
-from assistant.nlu import Understanding
+from assistant.nlu import Understanding, asks_guarantee_figure
 
 CALC_INTENTS = frozenset({"tier", "tender_period", "guarantee"})
 TIER_CODES = ("below_announcement", "announcement", "audit", "large")
@@ -29,6 +29,8 @@ def calc_intents(u: Understanding) -> set[str]:
     intents = set(u.intents) & CALC_INTENTS
     if "tender_period" in intents and not _TENDER_PERIOD_WORDS.search(u.text):
         intents.discard("tender_period")
+    if "guarantee" in intents and not asks_guarantee_figure(u):
+        intents.discard("guarantee")
     return intents
 
 

@@ -100,6 +100,9 @@ class Understanding:
     expansion: int | None = None  # 後續擴充 / 選購 amount (施行細則第6條第3款)
     monthly_rent: int | None = None  # 租期不確定 monthly rent (施行細則第6條第6款)
     intents: list[str] = field(default_factory=list)
+    # the conversation's last answer computed a figure and this turn only swaps what it is about
+    # (「保固保證金呢？」 after the bid bond): the calculation frame is inherited
+    calc_frame: bool = False
 
     @property
     def amount(self) -> int | None:
@@ -179,6 +182,18 @@ def asks_tier(u: Understanding) -> bool:
     if "tier" not in u.intents:
         return False
     return not set(u.intents) & {"tender_period", "guarantee"} or bool(_ASKS_TIER.search(u.text))
+
+
+# how a question asks for a guarantee's figure (「押標金上限多少」, 「保證金要收幾成」, 「怎麼算」); without one,
+# and without the case's amount in the question, 保證金 names a rule's subject (「保固保證金可以用履約保證金
+#抵嗎？」), and the calculator does not fire on an amount inherited from earlier turns
+_ASKS_FIGURE = re.compile(r"多少|幾|上限|最多|最高|最低|額度|計算|算|百分之|比例|成數")
+
+
+def asks_guarantee_figure(u: Understanding) -> bool:
+    """The guarantee calculator answers this question: it asks a figure, states the case's amount, or
+    inherits the last turn's calculation (``calc_frame``)."""
+    return "guarantee" in u.intents and (u.calc_frame or bool(_ASKS_FIGURE.search(u.text) or extract_amounts(u.text)))
 
 
 def _amount_after(pattern: re.Pattern[str], text: str) -> int | None:

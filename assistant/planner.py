@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.nlu import Understanding
+from assistant.nlu import Understanding, asks_guarantee_figure
 
 _TAX_ID = re.compile(r"(?<!\d)\d{8}(?!\d)")
 # 減收 of a guarantee (辦法第9條之1、第33條之1、第33條之5、第33條之6), as staff ask it: 減收, 少收, 減免, 打折
@@ -66,7 +66,7 @@ class RulePlanner:
         return calls
 
     def guarantees(self, u: Understanding) -> list[PlannedCall]:
-        if u.amount is None or "guarantee" not in u.intents:
+        if u.amount is None or not asks_guarantee_figure(u):
             return []
         negotiation = bool(re.search(r"議價", u.text))
         args: dict[str, object] = {"budget": u.amount, "negotiation": negotiation}
@@ -77,6 +77,8 @@ class RulePlanner:
     def supporting_tiers(self, u: Understanding) -> list[PlannedCall]:
         """The tier the figures rest on is part of a complete answer (it leads, before the figures)."""
         intents = set(u.intents)
+        if not asks_guarantee_figure(u):
+            intents.discard("guarantee")
         if u.amount is None or not intents & {"tender_period", "guarantee"} or "tier" in intents:
             return []
         return [PlannedCall("procurement_tier", {"amount": u.amount, "category": c}) for c in self._categories(u)]

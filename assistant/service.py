@@ -116,6 +116,7 @@ class Assistant:
         turn = dialogue.step(u0, stated, given, prev_state)
         query, state_facts, u = self._resolve(turn, u0, previous, prev_state, vocab)
         dialogue.apply_facts(u, turn.facts)
+        u.calc_frame = bool(prev_state and prev_state.calc and dialogue.swap_entity(turn, u0.text))
         return _Turn(t0, q, cid, role, allowed, tools, u0, u, query, state_facts, turn)
 
     def _agent_for(self, t: _Turn) -> LLMAgentLike | None:
