@@ -27,6 +27,7 @@ from knowledge.records.results import RecordCatalog
 from knowledge.records.vocab import METHODS, STATUSES, TAICHUNG_DISTRICTS
 
 DATA = Path(__file__).resolve().parent / "data" / "record_families.json"
+KIND_NAMES = Path(__file__).resolve().parent / "data" / "record_kind_names.json"
 _CASE_NO = re.compile(
     r"(?:案號|標案編號|案件編號)[:：\s]*([A-Za-z0-9][A-Za-z0-9-]{3,30})|(?<![A-Za-z0-9])(\d{3}[A-Z]\d{4})(?![A-Za-z0-9])",
     re.IGNORECASE,
@@ -51,6 +52,9 @@ class FamilyTable:
     precedence: list[str]
     nouns: dict[str, dict[str, str]]
     cues: dict[str, str]
+    rule_markers: dict[str, str] = field(default_factory=dict)
+    list_asks: dict[str, str] = field(default_factory=dict)
+    generic_cues: dict[str, str] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -60,11 +64,41 @@ def families(path: Path = DATA) -> FamilyTable:
     for fam in data["precedence"]:
         if fam not in nouns:
             raise ValueError(f"record_families.json: precedence names unknown family {fam}")
-    for table in [*nouns.values(), data["instance_cues"]]:
+    rules, asks, generic = data.get("rule_markers", {}), data.get("list_asks", {}), data.get("generic_cues", {})
+    for table in [*nouns.values(), data["instance_cues"], rules, asks, generic]:
         for word, reason in table.items():
             if not word or not str(reason).strip():
                 raise ValueError(f"record_families.json: entry {word!r} has no reason")
-    return FamilyTable(precedence=list(data["precedence"]), nouns=nouns, cues=dict(data["instance_cues"]))
+    return FamilyTable(precedence=list(data["precedence"]), nouns=nouns, cues=dict(data["instance_cues"]),
+                       rule_markers=dict(rules), list_asks=dict(asks), generic_cues=dict(generic))
+
+
+@lru_cache(maxsize=1)
+def kind_names(path: Path = KIND_NAMES) -> dict[str, dict[str, str]]:
+    """family -> common name -> the recorded words (電梯 -> 昇降設備); every entry must carry a reason."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, dict[str, str]] = {}
+    for fam, names in data.items():
+        if fam.startswith("_"):
+            continue
+        for name, entry in names.items():
+            if not name or not entry.get("recorded") or not str(entry.get("reason", "")).strip():
+                raise ValueError(f"record_kind_names.json: {fam}/{name!r} needs recorded words and a reason")
+        out[fam] = {n: e["recorded"] for n, e in names.items()}
+    return out
+
+
+def recorded_words(q: str, family: str) -> str:
+    """The question with the records' words for the common names it uses (電梯 -> 昇降設備), longest first."""
+    for name, recorded in sorted(kind_names().get(family, {}).items(), key=lambda kv: -len(kv[0])):
+        if name in q and recorded not in q:
+            q = q.replace(name, recorded)
+    return q
+
+
+def reads_as_rule(q: str, t: FamilyTable) -> bool:
+    """Whether the question asks what a rule requires (幾家廠商投標才能開標, 多久要檢查一次)."""
+    return any(m in q for m in t.rule_markers)
 
 
 @dataclass
@@ -174,7 +208,7 @@ def detect_family(q: str, cat: RecordCatalog | None, table: FamilyTable | None =
     vendor = match_vendor(q, cat)
     if vendor and not named:
         named = ["vendors"]
-    if not named and (_CASE_NO.search(q) or _case_values(q, cat)):
+    if not named and (_CASE_NO.search(q) or _case_values(q, cat) or stated_status(q, "cases")):
         named = ["cases"]  # a case number, or a unit, method or status the cases table holds, names the cases
     if not named and _inspection_kind(q, cat):
         named = ["inspections"]  # a recorded inspection kind (緊急發電機定期保養) names the inspections
@@ -222,12 +256,22 @@ def _inspection_kind(q: str, cat: RecordCatalog | None) -> str | None:
     (公安申報 in 建築物公共安全檢查簽證申報), the most shared bigrams breaking ties."""
     if not cat or not cat.inspection_kinds:
         return None
+    q = recorded_words(q, "inspections")  # staff's common name for the recorded kind (電梯 -> 昇降設備)
     best = max((len(subsequence_window(q, k)), _shared_bigrams(q, k), k) for k in cat.inspection_kinds)
     return best[2] if best[0] >= 4 else None
 
 
 def has_instance_signal(q: str, fam: str, cat: RecordCatalog | None, t: FamilyTable) -> bool:
-    if any(c in q for c in t.cues) or date_span(q, date(2000, 1, 1)) is not None:
+    """Whether the question refers to recorded instances. A question that reads as a rule question
+    (:func:`reads_as_rule`) needs a records instance: generic cues (幾家, 目前) and a records value with a
+    list ask do not count then; a referring cue (上次, 那台), a date span, a case number, a vendor, a unit
+    or a records value do."""
+    rule = reads_as_rule(q, t)
+    if any(c in q for c in t.cues if not (rule and c in t.generic_cues)):
+        return True
+    if not rule and any(a in q for a in t.list_asks) and _family_value(q, fam, cat):
+        return True  # a recorded value of the family plus a list ask (停權期滿的廠商有哪些)
+    if date_span(q, date(2000, 1, 1)) is not None:
         return True
     if _CASE_NO.search(q) or _TAX_ID.search(q) or match_vendor(q, cat):
         return True
@@ -243,6 +287,23 @@ def has_instance_signal(q: str, fam: str, cat: RecordCatalog | None, t: FamilyTa
         )
         or (fam == "retention" and best_value(q, [t for _c, t in cat.retention_titles], 4))
     )
+
+
+def _family_value(q: str, fam: str, cat: RecordCatalog | None) -> bool:
+    """Whether the question names a value that tells recorded instances apart: a status (in the records'
+    or staff words), an inspection result, a recorded check result or drill finding. Kinds and methods
+    are topics of rules as well (消防安全設備的檢修項目包括哪些), so they do not count here."""
+    if fam in ("cases", "suspensions") and stated_status(q, fam):
+        return True
+    if fam == "cases":
+        return bool(any(repeats(q, s, max_gap=1) for s in STATUSES if s not in ("流標", "廢標")) or _ONGOING.search(q))
+    if fam == "inspections":
+        return bool(_NOT_PASSED.search(q))
+    if cat is None:
+        return False
+    if fam == "aeds":
+        return bool(record_fragment(q, cat.aed_results))
+    return fam == "drills" and bool(record_fragment(q, cat.drill_texts))
 
 
 def route(question: str, cat: RecordCatalog | None, today: date) -> RecordRoute | None:
@@ -303,11 +364,12 @@ def _cases(q: str, cat: RecordCatalog | None, today: date, r: RecordRoute) -> No
     ongoing = _ONGOING.search(q)
     if status is None and ongoing is not None:
         status = f"{ongoing.group(1)}中"
-    if status:
-        args["status"] = status
     if _HIGHEST.search(q) and "金額" in q:
         args["order_by"] = "award_amount"
-    r.calls.append(("find_cases", args))
+    # a status in staff words (尚未決標) may stand for several recorded statuses: one call each
+    stated = stated_status(q, "cases")
+    statuses = [status] if status or not stated else stated.split("+")
+    r.calls.extend(("find_cases", {**args, "status": s} if s else dict(args)) for s in statuses)
 
 
 def _failed(q: str, cat: RecordCatalog | None, today: date, r: RecordRoute) -> None:

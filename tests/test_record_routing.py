@@ -14,9 +14,11 @@ from assistant.record_dates import date_span, elapsed_before
 from assistant.record_filters import STATUS_DATA, record_fragment, repeats, stated_status, status_phrases
 from assistant.routing import (
     DATA,
+    KIND_NAMES,
     abbreviates,
     detect_family,
     families,
+    kind_names,
     longest_common,
     route,
     subsequence_window,
@@ -25,7 +27,7 @@ from assistant.tool_results import SuspendedVendors
 from assistant.tools import ToolBox
 from knowledge.records import RecordsService, RecordsValidationError, init_db, load_sample
 from knowledge.records.results import RecordCatalog
-from knowledge.records.vocab import SUSPENSION_STATUSES
+from knowledge.records.vocab import STATUSES, SUSPENSION_STATUSES
 from knowledge.thesaurus import correct_typos
 
 TODAY = date(2026, 12, 1)
@@ -279,3 +281,66 @@ def test_records_named_by_their_own_values(cat: RecordCatalog, svc: RecordsServi
     assert tool == "failed_tender_events" and args["text"] == "除濕機"
     assert all("除濕機" in e.name for e in svc.failed_tender_events(**args))
     assert detect_family("流標以後要重新公告幾天？", cat) is None
+
+
+def test_rule_questions_need_a_records_instance(cat: RecordCatalog) -> None:
+    # a generic count (幾家) with a procurement method reads as a rule question: it stays with the regulations
+    for q in (
+        "公開招標要幾家廠商投標才能開標？",
+        "限制性招標至少要幾家廠商報價？",
+        "電梯多久要檢查一次？",
+        "公開招標的案子依規定要公告幾天？",
+        "消防安全設備的檢修項目包括哪些？",
+    ):
+        assert detect_family(q, cat) is None, q
+    # the same rule words with a records instance (a date span, a unit, a case number, a referring cue) still route
+    assert calls("今年公開招標的案子有幾家廠商投標才能開標？", cat)[0][0] == "find_cases"
+    (unit,) = cat.units[:1]
+    assert calls(f"{unit}公開招標的案子依規定要幾家廠商？", cat)[0][1]["unit"] == unit
+    assert calls("照規定AED至少半年要檢查一次，現在有哪幾台已經超過半年沒檢查？", cat)[0][0] == "find_aeds"
+    assert calls("最近那次演練有沒有滿規定的4個小時？", cat)[0][0] == "list_drills"
+
+
+def test_case_statuses_in_staff_words(cat: RecordCatalog, svc: RecordsService) -> None:
+    table = status_phrases(STATUS_DATA)
+    recorded = {c.status for c in svc.find_cases(limit=500)}
+    for key in table["cases"]:
+        assert set(key.split("+")) <= set(STATUSES), key  # every status named is one the records use
+    got = calls("還沒決標的案子有哪些？", cat)
+    assert [a["status"] for _t, a in got] == ["籌備中", "招標中"]  # the statuses before 已決標
+    assert calls("尚未決標的案子有哪些？", cat) == got
+    rows = [c for _t, a in got for c in svc.find_cases(status=a["status"], limit=500)]
+    assert rows and all(c.award_amount is None for c in rows) and len(rows) < len(svc.find_cases(limit=500))
+    assert recorded & {"籌備中", "招標中"}
+    # an explicit recorded status is more precise than the staff phrase next to it
+    ((_, args),) = calls("目前還在招標中、還沒決標的案子有哪幾件？", cat)
+    assert args["status"] == "招標中"
+    assert [a["status"] for _t, a in calls("還沒結案的案子有哪些？", cat)] == ["籌備中", "招標中", "已決標", "履約中"]
+
+
+def test_common_names_of_recorded_kinds(cat: RecordCatalog, svc: RecordsService) -> None:
+    names = kind_names(KIND_NAMES)
+    for fam, table in names.items():
+        assert fam == "inspections"
+        for name, recorded in table.items():  # each common name stands for words the records hold
+            assert any(recorded in k for k in cat.inspection_kinds), (name, recorded)
+    ((tool, args),) = calls("今年電梯檢查的結果如何？", cat)
+    assert (tool, args["kind"]) == ("inspection_history", "昇降設備安全檢查")
+    assert svc.inspection_history(kind=args["kind"])
+    ((_, args),) = calls("去年飲水機的水質檢驗有沒有過？", cat)
+    assert args["kind"] == "飲用水設備水質檢驗"
+    assert detect_family("電梯多久要檢查一次？", cat) is None  # a rule question about the kind
+
+
+def test_recorded_value_with_a_list_ask_is_a_records_question(cat: RecordCatalog, svc: RecordsService) -> None:
+    ((tool, args),) = calls("停權期滿的廠商有哪些", cat)
+    assert (tool, args["status"]) == ("suspended_vendors", "已解除")
+    ((tool, args),) = calls("有沒有AED已申請更換電極片", cat)
+    assert tool == "find_aeds" and args["text"] == "已申請更換"
+    rows = svc.find_aeds(text=args["text"], on=TODAY)
+    assert rows and all("已申請更換" in (a.last_check_result or "") for a in rows)
+    ((tool, args),) = calls("消防檢修申報不合格的有哪些？", cat)
+    assert (tool, args["result"]) == ("inspection_history", "不合格")
+    # without a recorded value the list ask alone is not enough, nor a value in a rule question
+    assert detect_family("AED有哪些種類？", cat) is None
+    assert detect_family("停權期滿的廠商有哪些規定要遵守？", cat) is None
