@@ -104,7 +104,13 @@ CONTEXT_TERMS = 8
 
 
 def _merge_terms(new: list[str], old: str) -> str:
-    return " ".join(list(dict.fromkeys([*new, *old.split()]))[:CONTEXT_TERMS])
+    """The conversation's terms: the domain's terms (knowledge.lexicon) of this turn and the earlier ones
+    first, then the other words, newest first. A follow-up's incidental words (「第一次 根本 沒有」) do not
+    push the topic (監辦) out."""
+    from assistant.dialogue import domain_word
+
+    merged = list(dict.fromkeys([*new, *old.split()]))
+    return " ".join(sorted(merged, key=lambda t: not domain_word(t))[:CONTEXT_TERMS])
 
 
 def resolve(u: Understanding, previous: Facts | None,
@@ -122,9 +128,9 @@ def resolve(u: Understanding, previous: Facts | None,
     if previous is not None and previous.context and len(u.text) <= ELLIPTICAL_MAX_CHARS:
         extra = [t for t in previous.context.split() if t not in query]
         facts.search_context = " ".join(extra)
-        facts.context = _merge_terms(own, previous.context)
-    else:
-        facts.context = _merge_terms(own, "")
+    # the conversation's terms outlive a follow-up that is long enough to be searched on its own: its
+    # incidental words (「第一次 根本 沒有」) must not replace the topic (監辦) for the turns after it
+    facts.context = _merge_terms(own, previous.context if previous is not None else "")
     return query, facts
 
 

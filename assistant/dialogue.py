@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -147,14 +148,34 @@ def _phrasing(term: str) -> bool:
 def topic_terms(text: str, tokenize: Callable[[str], list[str]], limit: int = 6) -> list[str]:
     """The content words of a question's topic (what later elliptical turns search with): without the
     follow-up's filler (那、如果…呢), frame words (多久、誰核准) and pronoun fragments. 「那複訓呢？」, whose
-    words the tokenizer splits into single characters, keeps the short entity it names whole."""
+    words the tokenizer splits into single characters, keeps the short entity it names whole.
+
+    A question with more than ``limit`` content words keeps the domain's terms (knowledge.lexicon) first,
+    then its other words, each in question order. A Chinese question names its setting first and its topic
+    last (「…預算300萬，開標的時候要請會計室跟政風來監辦嗎？」): its first words alone (一個、財物、採購…)
+    would leave the topic (監辦) out of the terms later turns search with."""
     from assistant.evidence import content_terms
 
     core = _FILLER.sub("", text.strip()).strip(" ，,。？?")
-    terms = [t for t in content_terms(tokenize(core)) if len(t) >= 2 and not _phrasing(t)]
+    terms = list(dict.fromkeys(t for t in content_terms(tokenize(core)) if len(t) >= 2 and not _phrasing(t)))
     if not terms and re.fullmatch(r"[\u3400-\u9fff]{2,4}", core) and not frame_of(core):
         terms = [core]
+    if len(terms) > limit:
+        kept = set(sorted(terms, key=lambda t: not domain_word(t))[:limit])  # stable: question order
+        terms = [t for t in terms if t in kept]
     return terms[:limit]
+
+
+@lru_cache(maxsize=1)
+def _domain_words() -> frozenset[str]:
+    from knowledge.lexicon import domain_terms
+
+    return frozenset(t.lower() for t in domain_terms())
+
+
+def domain_word(term: str) -> bool:
+    """A term of the domain lexicon (監辦、流標、檔案): a topic, not the setting around it."""
+    return term.lower() in _domain_words()
 
 
 def strip_new_topic(text: str) -> str:
