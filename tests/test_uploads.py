@@ -548,3 +548,30 @@ def test_staging_left_by_a_killed_save_is_swept(env: dict[str, Any], client: Tes
     assert r.status_code == 201, r.text
     assert not old.exists() and fresh.exists()
     fresh.rmdir()
+
+
+def test_visible_runs_beside_hidden_ones_are_all_kept(tmp_path: Path) -> None:
+    """python-docx makes a new proxy per run access, so a lookup keyed by id() of earlier proxies could
+    mark a visible run hidden (it once dropped 「第1條 招標應公開。」 in one CI run of three)."""
+    import io
+
+    import docx
+
+    from ingest.loaders import load_path
+
+    d = docx.Document()
+    d.add_heading("臺中市政府採購須知", level=1)
+    for i in range(1, 41):
+        p = d.add_paragraph(f"第{i}條 甲{i}。")
+        p.add_run(f"隱{i}").font.hidden = True
+        p.add_run(f"乙{i}。")
+    buf = io.BytesIO()
+    d.save(buf)
+    path = tmp_path / "procurement" / "many.docx"
+    path.parent.mkdir()
+    path.write_bytes(buf.getvalue())
+    for _ in range(10):  # proxy ids depend on allocation; the old lookup failed about one load in three
+        (doc,) = load_path(path, max_bytes=1 << 20)
+        for i in range(1, 41):
+            assert f"第{i}條 甲{i}。乙{i}。" in doc.text
+            assert f"隱{i}" not in doc.text

@@ -79,14 +79,14 @@ def _visible_text(para: Any, hidden: Counter[str]) -> str:
     indexed, and their characters are counted per kind in ``hidden``."""
     from docx.text.run import Run
 
-    kinds = {id(r): _hidden_kind(r) for r in para.runs}
-    if not any(kinds.values()):
+    # Judge each run as it comes: python-docx makes a new proxy object per access, so ids of earlier
+    # proxies are reused by later ones and cannot key a lookup (a visible run once inherited a hidden
+    # run's id and was dropped).
+    if not any(_hidden_kind(r) for r in para.runs):
         return str(para.text)
     out = []
     for x in para.iter_inner_content():
-        kind = kinds.get(id(x)) if isinstance(x, Run) else None
-        if kind is None and isinstance(x, Run):
-            kind = _hidden_kind(x)
+        kind = _hidden_kind(x) if isinstance(x, Run) else None
         if kind:
             hidden[kind] += len("".join(x.text.split()))
         else:
