@@ -84,13 +84,16 @@ def _refuse_flush(session: Session, _ctx: Any, _instances: Any) -> None:
 
 
 @contextmanager
-def reading(engine: Engine) -> Iterator[Session]:
+def reading(engine: Engine, *, query_only: bool = False) -> Iterator[Session]:
     """A session for reads on a writable engine (conversation look-ups): on SQLite its transaction begins
     deferred (``BEGIN``) instead of ``BEGIN IMMEDIATE``, so a read neither takes nor waits for the write lock
     (WAL: it reads the last committed state) while other requests write turns, consultations or records.
-    Flushes are refused and the session is rolled back, never committed."""
+    Flushes are refused and the session is rolled back, never committed. ``query_only`` (SQLite) also turns
+    on ``PRAGMA query_only`` for the connection while the session lasts."""
     with engine.connect() as conn:
         conn.info[_READ_ONLY] = True  # read by the "begin" listener of make_engine
+        if query_only:
+            conn.exec_driver_sql("PRAGMA query_only=ON")
         try:
             with Session(bind=conn, autoflush=False) as s:
                 event.listen(s, "before_flush", _refuse_flush)
@@ -100,6 +103,9 @@ def reading(engine: Engine) -> Iterator[Session]:
                     s.rollback()
         finally:
             conn.rollback()
+            if query_only:
+                conn.exec_driver_sql("PRAGMA query_only=OFF")
+                conn.rollback()
             conn.info.pop(_READ_ONLY, None)
 
 
@@ -156,22 +162,9 @@ class ReadOnlyAccess:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        if self._shared:
-            with self._engine.connect() as conn:
-                conn.info[_READ_ONLY] = True
-                conn.exec_driver_sql("PRAGMA query_only=ON")
-                try:
-                    with Session(bind=conn, autoflush=False) as s:
-                        event.listen(s, "before_flush", _refuse_flush)
-                        try:
-                            yield s
-                        finally:
-                            s.rollback()
-                finally:
-                    conn.rollback()
-                    conn.exec_driver_sql("PRAGMA query_only=OFF")
-                    conn.rollback()
-                    conn.info.pop(_READ_ONLY, None)
+        if self._shared:  # in-memory / URI SQLite: one shared connection, query_only toggled around the read
+            with reading(self._engine, query_only=True) as s:
+                yield s
             return
         with Session(self._build(), autoflush=False) as s:
             event.listen(s, "before_flush", _refuse_flush)
